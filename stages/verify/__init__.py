@@ -1,0 +1,1 @@
+"""Verification of traces: answer equivalence, tool-result comparison and the three execute layers."""
