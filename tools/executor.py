@@ -1,12 +1,234 @@
-"""Runs a normalised call: cache lookup, then the op under a wall-clock limit and a memory cap.
+"""Runs a normalised tool call: cache lookup, then the op in a time- and memory-limited worker.
 
-(Temporary in-process version; replaced by the limited worker pool.)
+Why workers: tool arguments come from an LLM, and even a safely *parsed* expression can be expensive
+(`expand((x+1)**100000)`, a hard Z3 problem). Each call runs in a persistent worker process with an
+address-space cap; the caller waits at most `timeout` seconds, then kills the worker (and starts a fresh
+one), so the calling process always keeps working. Workers are forked from a forkserver that has already
+imported SymPy/Z3 (≈1 s once), so a call costs an IPC round trip, not an interpreter start.
+
+Why a cache: many problems share tool calls, and the execute stage re-runs every call a trace claims. The
+key is a content hash of the tools' source code + tool + op + canonical arguments, so a code change
+invalidates it. Results of time-outs and crashed workers are never cached (they depend on load).
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import queue
+import resource
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
 from tools.registry import ToolResult
 
+DEFAULT_TIMEOUT_S = float(os.environ.get("TOOLTRACE_TOOL_TIMEOUT", "20"))
+MEMORY_LIMIT_MB = int(os.environ.get("TOOLTRACE_TOOL_MEMORY_MB", "2048"))
+POOL_SIZE = int(os.environ.get("TOOLTRACE_TOOL_WORKERS", str(os.cpu_count() or 2)))
 
-def execute(norm, *, timeout: float | None = None, use_cache: bool = True) -> ToolResult:
-    return norm.op.run(norm.args)
+
+# -- worker side ---------------------------------------------------------------------------------
+def _worker_main(conn: Any, memory_mb: int) -> None:
+    """Loop: receive (tool, op, args), run the op, send back the result as a dict."""
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from tools.catalog import TOOLS
+
+    while True:
+        try:
+            tool, op, args = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            result = TOOLS[tool].ops[op].run(args)
+        except MemoryError:
+            result = ToolResult.failure("memory limit exceeded")
+        except RecursionError:
+            result = ToolResult.failure("expression too deeply nested")
+        except Exception as exc:  # a bug in an op: report it briefly, keep serving
+            result = ToolResult.failure(f"{op} failed: {type(exc).__name__}: {str(exc)[:200]}")
+        try:
+            conn.send(result.model_dump())
+        except MemoryError:
+            conn.send(ToolResult.failure("memory limit exceeded").model_dump())
+
+
+# -- parent side ---------------------------------------------------------------------------------
+_ctx: Any = None
+
+
+def _context() -> Any:
+    global _ctx
+    if _ctx is None:
+        # One BLAS thread per worker: the address-space cap is per process and BLAS arenas are large.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        _ctx = mp.get_context("forkserver")
+        _ctx.set_forkserver_preload(["tools.catalog"])
+    return _ctx
+
+
+class _Worker:
+    def __init__(self, memory_mb: int):
+        ctx = _context()
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.join(timeout=5)
+        except Exception:
+            pass
+        self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of workers shared by all threads; a stuck or dead worker is replaced."""
+
+    def __init__(self, size: int = POOL_SIZE, memory_mb: int = MEMORY_LIMIT_MB):
+        self.size = max(1, size)
+        self.memory_mb = memory_mb
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._created = 0
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+
+    def _acquire(self) -> _Worker:
+        with self._lock:
+            if self._idle.empty() and self._created < self.size:
+                self._created += 1
+                worker = _Worker(self.memory_mb)
+                self._workers.append(worker)
+                return worker
+        return self._idle.get()
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._workers.remove(worker)
+            fresh = _Worker(self.memory_mb)
+            self._workers.append(fresh)
+        self._idle.put(fresh)
+
+    def run(self, tool: str, op: str, args: dict[str, Any], timeout: float) -> tuple[ToolResult, bool]:
+        """Return (result, cacheable)."""
+        worker = self._acquire()
+        try:
+            worker.conn.send((tool, op, args))
+            if not worker.conn.poll(timeout):
+                self._replace(worker)
+                return ToolResult.failure(f"timed out after {timeout:g} s (the computation is too large)"), False
+            payload = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            return ToolResult.failure("the computation exceeded the memory or resource limit"), False
+        self._idle.put(worker)
+        return ToolResult.model_validate(payload), True
+
+    def close(self) -> None:
+        with self._lock:
+            for w in self._workers:
+                w.kill()
+            self._workers.clear()
+            self._created = 0
+            self._idle = queue.Queue()
+
+
+# -- cache ---------------------------------------------------------------------------------------
+def _tools_version() -> str:
+    """Hash of the tools package source: a code change invalidates cached results."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class ResultCache:
+    """In-memory cache, optionally backed by SQLite (`TOOLTRACE_TOOL_CACHE=path`) across processes."""
+
+    def __init__(self, path: str | None = None):
+        self.version = _tools_version()
+        self._mem: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self.hits = self.misses = 0
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    def key(self, tool: str, op: str, args: dict[str, Any]) -> str:
+        blob = json.dumps([self.version, tool, op, args], sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def get(self, key: str) -> ToolResult | None:
+        with self._lock:
+            hit = self._mem.get(key)
+            if hit is None and self._db is not None:
+                row = self._db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+                if row:
+                    hit = json.loads(row[0])
+                    self._mem[key] = hit
+            if hit is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            return ToolResult.model_validate(hit)
+
+    def put(self, key: str, result: ToolResult) -> None:
+        data = result.model_dump()
+        with self._lock:
+            self._mem[key] = data
+            if self._db is not None:
+                self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, json.dumps(data)))
+
+
+_pool: WorkerPool | None = None
+_cache: ResultCache | None = None
+_init_lock = threading.Lock()
+
+
+def pool() -> WorkerPool:
+    global _pool
+    with _init_lock:
+        if _pool is None:
+            _pool = WorkerPool()
+            atexit.register(_pool.close)
+        return _pool
+
+
+def cache() -> ResultCache:
+    global _cache
+    with _init_lock:
+        if _cache is None:
+            _cache = ResultCache(os.environ.get("TOOLTRACE_TOOL_CACHE") or None)
+        return _cache
+
+
+def execute(norm: Any, *, timeout: float | None = None, use_cache: bool = True) -> ToolResult:
+    """Run `norm` (a tools.runtime.Normalised) with caching and limits."""
+    timeout = DEFAULT_TIMEOUT_S if timeout is None else timeout
+    store = cache() if use_cache else None
+    key = store.key(norm.tool, norm.op.name, norm.args) if store else ""
+    if store is not None:
+        hit = store.get(key)
+        if hit is not None:
+            return hit
+    if norm.op.isolated:
+        result, cacheable = pool().run(norm.tool, norm.op.name, norm.args, timeout)
+    else:  # the op isolates itself (execute_python's sandbox)
+        result, cacheable = norm.op.run(norm.args), True
+    if store is not None and cacheable:
+        store.put(key, result)
+    return result
