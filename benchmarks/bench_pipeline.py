@@ -1,0 +1,73 @@
+"""Time the whole default pipeline (all six stages, 12,000 records) on this machine.
+
+    python benchmarks/bench_pipeline.py [--num-examples 12000] [--keep DIR]
+
+Runs each stage as `dvc repro` would (`python -m stages.<name>`) in a fresh copy of the project, with the
+tool-result cache empty (a cold run), and prints per-stage wall time, the total, and the ratio to the
+60 s target. The baseline measured in the same run is the bare cost of starting each stage's interpreter
+(`python -c 'import stages.<name>'`), so the per-stage numbers show what the work itself costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("source", "generate", "execute", "filter", "format", "split")
+TARGET_S = 60.0
+
+
+def copy_project(dest: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for d in ("stages", "tools", "conf"):
+        shutil.copytree(ROOT / d, dest / d, ignore=ignore)
+    for f in ("dvc.yaml", "params.yaml"):
+        shutil.copy2(ROOT / f, dest / f)
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--num-examples", type=int, default=12000)
+    ap.add_argument("--keep", type=Path, help="run in this directory and keep it")
+    ns = ap.parse_args()
+    work = ns.keep or Path(tempfile.mkdtemp(prefix="tooltrace-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    copy_project(work)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["TOOLTRACE_TOOL_CACHE"] = str(work / ".cache" / "tools.sqlite")  # cold cache
+    override = [f"source.num_examples={ns.num_examples}"]
+    rows = []
+    for stage in STAGES:
+        base = timed([sys.executable, "-c", f"import stages.{stage}"], work, env)
+        extra = override if stage == "source" else []
+        wall = timed([sys.executable, "-m", f"stages.{stage}", *extra], work, env)
+        rows.append((stage, wall, base))
+        print(f"{stage:>9}: {wall:7.2f} s   (interpreter + imports alone: {base:5.2f} s)", flush=True)
+    total = sum(r[1] for r in rows)
+    print(f"{'total':>9}: {total:7.2f} s   target {TARGET_S:.0f} s → ratio {total / TARGET_S:.2f} "
+          f"({'met' if total <= TARGET_S else 'NOT met'})")
+    split = json.loads((work / "metrics" / "split.json").read_text()) if (work / "metrics/split.json").exists() else {}
+    print("split:", json.dumps({k: v for k, v in split.items() if not isinstance(v, dict)}))
+    if not ns.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
