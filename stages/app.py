@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +52,10 @@ def stage_main(func: Callable[[DictConfig], None]) -> Callable[[], None]:
             sys.exit(1)
 
     def main() -> None:
-        user = [a for a in sys.argv[1:]]
+        # Tool results persist across stages and runs (content-hashed by tool code + arguments), so the
+        # execute stage does not pay again for calls the generate stage already ran.
+        os.environ.setdefault("TOOLTRACE_TOOL_CACHE", str(REPO_ROOT / ".cache" / "tooltrace" / "tools.sqlite"))
+        user = list(sys.argv[1:])
         sys.argv = [sys.argv[0], *_QUIET_HYDRA, *user]
         hydra.main(config_path=str(REPO_ROOT), config_name="params", version_base=None)(task)()
 
