@@ -1,0 +1,178 @@
+"""Stage 3 — execute: re-run every tool call and give each trace a `Verdict` (three layers).
+
+Reads `data/generate/traces.jsonl` leniently (a malformed line becomes a record with a format-layer
+reason, never a crash), runs format + execution layers in a thread pool (tool calls wait on the
+runtime's worker processes, so threads overlap them), and the answer layer in the main thread (so
+LaTeX answers may use math-verify, whose timeout needs `signal.alarm`). Output order = input order.
+
+Writes `data/execute/traces.jsonl` (every record, with `verdict`) and `metrics/execute.json` with the
+seed plan's quality metrics: valid JSON rate, tool call syntax correctness, tool result match rate,
+answer accuracy, and counts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from omegaconf import DictConfig
+
+from stages.app import ConfigError, stage_main
+from stages.jsonl import DataError, write_json, write_jsonl
+from stages.schema import Trace
+from stages.verify.layers import Options, parse_record, verify_answer, verify_structure
+
+log = logging.getLogger("execute")
+
+IN = "data/generate/traces.jsonl"
+OUT = "data/execute/traces.jsonl"
+METRICS = "metrics/execute.json"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def ordered_map(pool: ThreadPoolExecutor, func: Callable[[T], R], items: Iterable[T], window: int) -> Iterator[R]:
+    """Like `pool.map` but consumes `items` lazily, keeping at most `window` tasks in flight."""
+    inflight: deque[Future[R]] = deque()
+    for item in items:
+        inflight.append(pool.submit(func, item))
+        if len(inflight) >= window:
+            yield inflight.popleft().result()
+    while inflight:
+        yield inflight.popleft().result()
+
+
+def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found (run the previous stage first: `dvc repro`)")
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                yield lineno, line
+
+
+def options_from(ecfg: DictConfig | dict[str, Any]) -> Options:
+    try:
+        return Options(rel_tol=float(ecfg.get("rel_tol", 1e-6)), abs_tol=float(ecfg.get("abs_tol", 1e-9)),
+                       on_mismatch=str(ecfg.get("on_mismatch", "drop")),
+                       answer_support=str(ecfg.get("answer_support", "require")),
+                       canonical_calls=bool(ecfg.get("canonical_calls", True)))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+class Tally:
+    """Counts for metrics/execute.json, updated one verified trace at a time."""
+
+    def __init__(self) -> None:
+        self.c: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.per_category: dict[str, Counter[str]] = {}
+
+    def add(self, t: Trace) -> None:
+        v = t.verdict
+        assert v is not None
+        c = self.c
+        c["records"] += 1
+        invalid = any(r.startswith(("invalid JSON", "record is not", "schema:")) for r in v.format.reasons)
+        c["valid_json"] += not invalid and not t.generation_error
+        c["generation_errors"] += bool(t.generation_error)
+        c["tool_calls"] += v.tool_calls
+        c["tool_calls_valid"] += v.tool_calls_valid
+        c["tool_results_matched"] += v.tool_results_matched
+        c["format_ok"] += v.format.ok
+        c["execution_ok"] += v.execution.ok
+        c["answer_ok"] += v.answer.ok
+        c["passed"] += v.ok
+        c["fixed"] += v.fixed
+        answered = bool(t.answer.strip()) and not t.generation_error
+        has_ref = answered and bool((t.reference_answer or "").strip())
+        c["answers_checked"] += has_ref
+        c["answers_correct"] += has_ref and not any(r.startswith("wrong answer") for r in v.answer.reasons)
+        c["answer_warnings"] += sum(r.startswith("warning:") for r in v.answer.reasons)
+        for layer in ("format", "execution", "answer"):
+            for r in getattr(v, layer).reasons:
+                if not r.startswith("warning:"):
+                    self.reasons[f"{layer}: {_reason_kind(r)}"] += 1
+        cat = self.per_category.setdefault(t.category, Counter())
+        cat["records"] += 1
+        cat["passed"] += v.ok
+
+    def metrics(self) -> dict[str, Any]:
+        c = self.c
+
+        def rate(num: str, den: str) -> float | None:
+            return round(c[num] / c[den], 4) if c[den] else None
+
+        compared = c["tool_calls_valid"]
+        return {
+            "records": c["records"],
+            "passed": c["passed"],
+            "pass_rate": rate("passed", "records"),
+            "valid_json_rate": rate("valid_json", "records"),
+            "tool_call_syntax_correctness": rate("tool_calls_valid", "tool_calls"),
+            "tool_result_match_rate": round(c["tool_results_matched"] / compared, 4) if compared else None,
+            "answer_accuracy": rate("answers_correct", "answers_checked"),
+            "counts": {k: c[k] for k in ("generation_errors", "tool_calls", "tool_calls_valid",
+                                         "tool_results_matched", "format_ok", "execution_ok", "answer_ok",
+                                         "fixed", "answers_checked", "answers_correct", "answer_warnings")},
+            "failure_reasons": dict(self.reasons.most_common()),
+            "per_category": {k: dict(v) for k, v in sorted(self.per_category.items())},
+        }
+
+
+def _reason_kind(reason: str) -> str:
+    """Collapse a reason sentence to its kind for counting (drop step numbers and values)."""
+    text = reason.split(": ", 1)[1] if reason.startswith("step ") else reason
+    for kind in ("invalid tool call", "no tool_result", "tool_result without", "the tool failed", "claimed",
+                 "wrong answer", "not supported", "generation_error", "invalid JSON", "schema",
+                 "steps not numbered", "empty answer", "no reasoning steps"):
+        if kind in text:
+            return kind
+    return text[:40]
+
+
+def run(lines: Iterable[tuple[int, str]], opts: Options, workers: int = 4,
+        runner: Callable[[str, dict[str, Any]], Any] | None = None) -> Iterator[Trace]:
+    """Verify each (lineno, line) in order; yields Traces carrying their Verdict."""
+    if runner is None:
+        import tools
+
+        runner = tools.call
+
+    def structure(item: tuple[int, str]) -> tuple[Trace, list[tuple[int, Any]]]:
+        lineno, line = item
+        trace, pre = parse_record(line, lineno)
+        return verify_structure(trace, pre, opts, runner)
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        for trace, real in ordered_map(pool, structure, lines, window=max(8, 4 * workers)):
+            yield verify_answer(trace, real, opts)
+
+
+@stage_main
+def main(cfg: DictConfig) -> None:
+    ecfg = cfg.execute
+    opts = options_from(ecfg)
+    tally = Tally()
+
+    def verified() -> Iterator[Trace]:
+        for t in run(read_lines(IN), opts, workers=int(ecfg.get("workers", 4))):
+            tally.add(t)
+            yield t
+
+    n = write_jsonl(OUT, verified())
+    m = tally.metrics()
+    write_json(METRICS, m)
+    log.info("verified %d traces: %d passed, tool result match rate %s, answer accuracy %s",
+             n, m["passed"], m["tool_result_match_rate"], m["answer_accuracy"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""The three verification layers of the execute stage: format, execution, answer.
+
+- **format**: the record parses and matches the schema, steps are numbered 1..n, the answer is not
+  empty, and every tool call names a known tool/op with arguments valid against the op's model.
+- **execution**: every valid call is re-run with `tools.call` and the claimed `tool_result` compared with
+  the real one (`results.result_matches`). `on_mismatch="fix"` replaces a wrong or missing claim with the
+  real output and sets `verdict.fixed`; `"drop"` records the mismatch (the filter stage drops it).
+- **answer**: the final answer against `reference_answer` when there is one; and against the last real
+  tool result the answer relies on (required when there is no reference, a warning otherwise).
+
+The layers are plain functions on a `Trace` so tests and other stages can run them one at a time;
+`verify_record` runs all three. Reasons are short sentences naming the step, for `rejection_reasons`.
+A reason starting with "warning:" does not fail its layer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from stages.schema import CATEGORY_DOMAIN, DOMAINS, ToolCall, Trace, Verdict
+from stages.verify.answers import answers_equivalent, as_items, numbers_close, parse_number
+from stages.verify.results import is_unordered, result_matches
+
+Runner = Callable[[str, dict[str, Any]], Any]  # (tool, args) -> tools.ToolResult
+
+
+@dataclass(frozen=True)
+class Options:
+    """The execute stage's parameters (conf/execute)."""
+
+    rel_tol: float = 1e-6
+    abs_tol: float = 1e-9
+    on_mismatch: str = "drop"              # drop | fix
+    answer_support: str = "require"        # require | warn | off (see module docstring)
+    canonical_calls: bool = True           # rewrite calls to canonical tool/op names after validation
+
+    def __post_init__(self) -> None:
+        if self.on_mismatch not in ("drop", "fix"):
+            raise ValueError(f"execute.on_mismatch must be 'drop' or 'fix', not {self.on_mismatch!r}")
+        if self.answer_support not in ("require", "warn", "off"):
+            raise ValueError(f"execute.answer_support must be require | warn | off, not {self.answer_support!r}")
+
+
+def _clip(text: Any, n: int = 80) -> str:
+    s = str(text)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# -- reading a record leniently ------------------------------------------------------------------
+
+def parse_record(line: str | dict[str, Any], lineno: int = 0) -> tuple[Trace, list[str]]:
+    """A Trace from one JSONL line or dict; a malformed record becomes a stub Trace plus format reasons.
+
+    Why lenient: one bad line from an LLM backend must become a rejected record with a reason the
+    report can count, not a crash of the whole stage.
+    """
+    raw: Any = line
+    if isinstance(line, str):
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return _stub({}, lineno, line), [f"invalid JSON: {exc.msg} (column {exc.colno})"]
+    if not isinstance(raw, dict):
+        return _stub({}, lineno), [f"record is not a JSON object ({type(raw).__name__})"]
+    try:
+        return Trace.model_validate(raw), []
+    except ValidationError as exc:
+        errs = exc.errors()
+        where = ".".join(str(p) for p in errs[0]["loc"]) or "record"
+        more = f" (+{len(errs) - 1} more)" if len(errs) > 1 else ""
+        return _stub(raw, lineno), [f"schema: field '{where}': {errs[0]['msg']}{more}"]
+
+
+def _stub(raw: dict[str, Any], lineno: int, text: str | None = None) -> Trace:
+    category = raw.get("category") if isinstance(raw.get("category"), str) else "unknown"
+    domain = raw.get("domain") if raw.get("domain") in DOMAINS else CATEGORY_DOMAIN.get(category, "mixed")
+    question = raw.get("question") if isinstance(raw.get("question"), str) else ""
+    tid = raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else f"line-{lineno}"
+    return Trace(question=question, domain=domain, id=tid, category=category,
+                 invalid_record=(text if text is not None
+                                 else json.dumps(raw, ensure_ascii=False, default=str))[:20000])
+
+
+# -- layer 1: format -----------------------------------------------------------------------------
+
+@dataclass
+class CheckedCall:
+    """A tool call that passed the format layer: where it is, and what it resolves to."""
+
+    index: int            # index into trace.reasoning
+    tool: str             # canonical tool name
+    op: Any               # tools.registry.Op
+    args: dict[str, Any]  # canonical (normalised) arguments
+
+
+def format_layer(trace: Trace, verdict: Verdict, opts: Options) -> list[CheckedCall]:
+    """Check structure and tool-call syntax; return the calls valid enough to run."""
+    from tools.normalise import CallError
+    from tools.registry import describe_validation_error
+    from tools.runtime import normalise
+
+    reasons = verdict.format.reasons
+    unreadable = bool(reasons)  # parse_record already failed: the stub's emptiness says nothing more
+    if trace.generation_error:
+        reasons.append(f"generation_error: {_clip(trace.generation_error, 200)}")
+    if not trace.reasoning:
+        if not trace.generation_error and not unreadable:
+            reasons.append("no reasoning steps")
+    else:
+        numbers = [s.step for s in trace.reasoning]
+        if numbers != list(range(1, len(numbers) + 1)):
+            reasons.append(f"steps not numbered 1..{len(numbers)} (got {_clip(numbers, 60)})")
+    if not trace.answer.strip() and not trace.generation_error and not unreadable:
+        reasons.append("empty answer")
+
+    valid: list[CheckedCall] = []
+    for i, step in enumerate(trace.reasoning):
+        call = step.tool_call
+        if call is None:
+            continue
+        verdict.tool_calls += 1
+        try:
+            norm = normalise(call.name, call.args)
+        except CallError as exc:
+            reasons.append(f"step {step.step}: invalid tool call: {exc}")
+            continue
+        try:
+            norm.op.args_model.model_validate(norm.args)
+        except ValidationError as exc:
+            reasons.append(f"step {step.step}: invalid tool call: {describe_validation_error(norm.op, exc)}")
+            continue
+        verdict.tool_calls_valid += 1
+        valid.append(CheckedCall(i, norm.tool, norm.op, norm.args))
+    verdict.format.ok = not reasons
+
+    if opts.canonical_calls and valid:
+        from tools.catalog import TOOLS
+
+        for c in valid:
+            args = dict(c.args) if TOOLS[c.tool].single_op else {"operation": c.op.name, **c.args}
+            trace.reasoning[c.index].tool_call = ToolCall(name=c.tool, args=args)
+    if trace.reasoning:
+        used: list[str] = []
+        for c in valid:
+            if c.tool not in used:
+                used.append(c.tool)
+        if valid and len(valid) == verdict.tool_calls:
+            trace.tools_used = used
+    return valid
+
+
+# -- layer 2: execution --------------------------------------------------------------------------
+
+def claimed_results(trace: Trace) -> tuple[dict[int, int | None], list[int]]:
+    """Pair each tool call with the step holding its claimed result.
+
+    The seed layout puts a call's result in the *next* step's `tool_result`; a step that both calls and
+    reports a result reports the *previous* call's result when one is pending (the offline builder's
+    call→call layout), else its own. Returns {call step index: result step index or None} and the
+    indices of results that belong to no call (orphans).
+    """
+    pairs: dict[int, int | None] = {}
+    orphans: list[int] = []
+    pending: int | None = None
+    for i, step in enumerate(trace.reasoning):
+        if step.tool_result is not None:
+            if pending is not None:
+                pairs[pending] = i
+                pending = None
+            elif step.tool_call is not None:
+                pairs[i] = i
+                continue
+            else:
+                orphans.append(i)
+        if step.tool_call is not None:
+            if pending is not None:
+                pairs[pending] = None
+            pending = i
+    if pending is not None:
+        pairs[pending] = None
+    return pairs, orphans
+
+
+def execution_layer(trace: Trace, verdict: Verdict, calls: list[CheckedCall], opts: Options,
+                    runner: Runner) -> list[tuple[int, Any]]:
+    """Re-run each valid call, compare with the claim, fix or record mismatches; return real results."""
+    reasons = verdict.execution.reasons
+    pairs, orphans = claimed_results(trace)
+    steps = trace.reasoning
+    real_results: list[tuple[int, Any]] = []
+    for c in calls:
+        real = runner(c.tool, _call_args(c))
+        real_results.append((c.index, real))
+        where = f"step {steps[c.index].step}: {c.tool}.{c.op.name}"
+        target = pairs.get(c.index)
+        if target is None:
+            nxt = c.index + 1
+            if opts.on_mismatch == "fix" and real.ok and nxt < len(steps) and steps[nxt].tool_result is None:
+                steps[nxt].tool_result = real.output
+                verdict.fixed = True
+            else:
+                reasons.append(f"{where}: no tool_result reported for the call")
+            continue
+        claimed = steps[target].tool_result
+        if result_matches(claimed, real, rel_tol=opts.rel_tol, abs_tol=opts.abs_tol,
+                          unordered=is_unordered(c.tool, c.op)):
+            verdict.tool_results_matched += 1
+            continue
+        if not real.ok:
+            reasons.append(f"{where}: the tool failed ({_clip(real.error, 120)}) but the trace claims "
+                           f"{_clip(claimed)!r}")
+        elif opts.on_mismatch == "fix":
+            steps[target].tool_result = real.output
+            verdict.fixed = True
+        else:
+            reasons.append(f"{where}: claimed {_clip(claimed)!r} but the tool returned {_clip(real.output)!r}")
+    for i in orphans:
+        if opts.on_mismatch == "fix":
+            steps[i].tool_result = None
+            verdict.fixed = True
+        else:
+            reasons.append(f"step {steps[i].step}: tool_result without a tool call")
+    verdict.execution.ok = not reasons
+    return real_results
+
+
+def _call_args(c: CheckedCall) -> dict[str, Any]:
+    from tools.catalog import TOOLS
+
+    return dict(c.args) if TOOLS[c.tool].single_op else {"operation": c.op.name, **c.args}
+
+
+# -- layer 3: answer -----------------------------------------------------------------------------
+
+def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:
+    """Does a tool's output state the answer (equivalent, contains it, or lists it)?"""
+    if answers_equivalent(answer, output, rel_tol):
+        return True
+    from stages.verify.results import _key, _tokens
+
+    ka, ko = _key(answer), _key(output)
+    if ka and (ka in ko or ko in ka):
+        return True
+    na = parse_number(answer)
+    if na is not None:
+        for tok in _tokens(output):
+            nt = parse_number(tok)
+            if nt is not None and numbers_close(na, nt, rel_tol):
+                return True
+    items = as_items(output)
+    return bool(items) and any(answers_equivalent(answer, it, rel_tol) for it in items)
+
+
+def answer_layer(trace: Trace, verdict: Verdict, real_results: list[tuple[int, Any]], opts: Options) -> None:
+    """Final answer against the reference answer and the last real tool result."""
+    reasons = verdict.answer.reasons
+    answer = trace.answer.strip()
+    if not answer or trace.generation_error:
+        verdict.answer.ok = not reasons
+        return
+    has_ref = trace.reference_answer is not None and trace.reference_answer.strip() != ""
+    if has_ref and not answers_equivalent(answer, trace.reference_answer, opts.rel_tol):
+        reasons.append(f"wrong answer: {_clip(answer)!r} != reference {_clip(trace.reference_answer)!r}")
+    last = next((r for _, r in reversed(real_results) if r.ok), None)
+    if opts.answer_support != "off" and last is not None and not answer_supported(answer, last.output,
+                                                                                   opts.rel_tol):
+        msg = f"answer {_clip(answer)!r} not supported by the last tool result {_clip(last.output)!r}"
+        if has_ref or opts.answer_support == "warn":
+            reasons.append(f"warning: {msg}")
+        else:
+            reasons.append(msg)
+    verdict.answer.ok = not [r for r in reasons if not r.startswith("warning:")]
+
+
+# -- all three -----------------------------------------------------------------------------------
+
+def verify_structure(trace: Trace, pre_reasons: list[str], opts: Options,
+                     runner: Runner) -> tuple[Trace, list[tuple[int, Any]]]:
+    """Format and execution layers (thread-safe: run these in a pool; they wait on tool workers)."""
+    verdict = Verdict()
+    verdict.format.reasons.extend(pre_reasons)
+    calls = format_layer(trace, verdict, opts)
+    real = execution_layer(trace, verdict, calls, opts, runner)
+    trace.verdict = verdict
+    return trace, real
+
+
+def verify_answer(trace: Trace, real: list[tuple[int, Any]], opts: Options) -> Trace:
+    """Answer layer (call from the main thread so LaTeX answers can use math-verify)."""
+    assert trace.verdict is not None
+    answer_layer(trace, trace.verdict, real, opts)
+    # re-validate the assembled verdict (layer objects were mutated in place)
+    trace.verdict = Verdict.model_validate(trace.verdict.model_dump())
+    return trace
+
+
+def verify_record(line: str | dict[str, Any], opts: Options, runner: Runner | None = None,
+                  lineno: int = 0) -> Trace:
+    """Parse one record and run all three layers; the returned Trace carries its Verdict."""
+    if runner is None:
+        import tools
+
+        runner = tools.call
+    trace, pre = parse_record(line, lineno)
+    trace, real = verify_structure(trace, pre, opts, runner)
+    return verify_answer(trace, real, opts)
+
+
+__all__ = ["Options", "parse_record", "format_layer", "execution_layer", "answer_layer", "verify_record",
+           "verify_structure", "verify_answer", "claimed_results", "answer_supported", "CheckedCall"]
