@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 
 import pint
 import scipy.constants as sc
-from pydantic import AliasChoices, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from tools.fmt import fmt_number, fmt_quantity, json_number
 from tools.registry import OpArgs, Tool, ToolError, ToolResult
@@ -65,8 +65,8 @@ def _parse_quantity(text: str) -> pint.Quantity:
     return q
 
 
-def _to_si(text: str, unit: str, key: str) -> float:
-    """Convert a quantity string for argument `key` to a number in `unit` (the argument's SI unit)."""
+def _to_si(text: str, unit: str) -> float | str:
+    """Convert a quantity string for an argument to a number in `unit` (the argument's SI unit)."""
     try:
         return float(text)
     except ValueError:
@@ -75,11 +75,11 @@ def _to_si(text: str, unit: str, key: str) -> float:
         q = _parse_quantity(text.strip())
         return float(q.to(unit).magnitude)
     except ToolError as exc:
-        raise ValueError(f"argument '{key}': {exc}") from None
+        raise ValueError(str(exc)) from None
     except pint.errors.DimensionalityError:
-        raise ValueError(f"argument '{key}': '{text}' cannot be converted to {unit}") from None
+        raise ValueError(f"'{text}' cannot be converted to {unit}") from None
     except Exception as exc:
-        raise ValueError(f"argument '{key}': cannot read '{text}' ({type(exc).__name__})") from None
+        raise ValueError(f"cannot read '{text}' as a quantity in {unit} ({type(exc).__name__})") from None
 
 
 def _canon(text: str) -> str:
@@ -89,12 +89,33 @@ def _canon(text: str) -> str:
 
 
 # -- argument models -----------------------------------------------------------------------------
+def _schema_extra(unit: str) -> Any:
+    """Schema tweak for a numeric argument: record its unit, and show an optional number as plain
+    `number` (not `number | null` with a null default, which only confuses a model reading it)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        if unit:
+            schema["unit"] = unit
+        options = schema.get("anyOf")
+        if options and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            schema.pop("anyOf")
+            if len(rest) == 1:
+                schema.update(rest[0])
+            else:
+                schema["anyOf"] = rest
+            if schema.get("default", 0) is None:
+                schema.pop("default")
+
+    extra.unit = unit  # type: ignore[attr-defined]  # read back by PhysArgs._convert
+    return extra
+
+
 def _q(name: str, unit: str, description: str, *aliases: str, default: Any = None, **constraints: Any) -> Any:
     """A numeric argument in `unit` (SI) under `name` and `aliases`; a unit string is converted."""
-    extra: dict[str, Any] = {"unit": unit} if unit else {}
     label = f"{description} [{unit}]" if unit else description
     kw: dict[str, Any] = {"validation_alias": AliasChoices(name, *aliases)} if aliases else {}
-    return Field(default, description=label, json_schema_extra=extra or None, **kw, **constraints)
+    return Field(default, description=label, json_schema_extra=_schema_extra(unit), **kw, **constraints)
 
 
 class PhysArgs(OpArgs):
@@ -103,43 +124,23 @@ class PhysArgs(OpArgs):
     model_config = ConfigDict(allow_inf_nan=False)
     KIND_ALIASES: ClassVar[dict[str, str]] = {}
 
+    @field_validator("*", mode="before")
     @classmethod
-    def _keys(cls) -> dict[str, str]:
-        """Every accepted argument key → field name."""
-        out: dict[str, str] = {}
-        for fname, fld in cls.model_fields.items():
-            out[fname] = fname
-            alias = fld.validation_alias
-            if isinstance(alias, AliasChoices):
-                for choice in alias.choices:
-                    if isinstance(choice, str):
-                        out[choice] = fname
-        return out
-
-    @model_validator(mode="before")
-    @classmethod
-    def _convert(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        keys = cls._keys()
-        out = dict(data)
-        for key, val in data.items():
-            fname = keys.get(key)
-            if fname is None:
-                continue
-            if fname == "kind" and isinstance(val, str):
-                k = _canon(val)
-                out[key] = cls.KIND_ALIASES.get(k, k)
-                continue
-            extra = cls.model_fields[fname].json_schema_extra
-            unit = extra.get("unit") if isinstance(extra, dict) else None
-            if not unit:
-                continue
-            if isinstance(val, str) and not val.strip().startswith("["):
-                out[key] = _to_si(val, str(unit), key)
-            elif isinstance(val, list):
-                out[key] = [_to_si(v, str(unit), key) if isinstance(v, str) else v for v in val]
-        return out
+    def _convert(cls, val: Any, info: ValidationInfo) -> Any:
+        """Normalise `kind` ("Ohm's law" → ohms_law) and turn "72 km/h"-style strings into SI numbers."""
+        name = info.field_name or ""
+        if name == "kind" and isinstance(val, str):
+            k = _canon(val)
+            return cls.KIND_ALIASES.get(k, k)
+        extra = cls.model_fields[name].json_schema_extra if name in cls.model_fields else None
+        unit = getattr(extra, "unit", None)
+        if not unit:
+            return val
+        if isinstance(val, str) and not val.strip().startswith("["):
+            return _to_si(val, unit)
+        if isinstance(val, list):
+            return [_to_si(v, unit) if isinstance(v, str) else v for v in val]
+        return val
 
 
 # -- small helpers -------------------------------------------------------------------------------
@@ -706,7 +707,7 @@ class ElectricityArgs(PhysArgs):
     P: float | None = _q("P", "W", "electrical power", "power")
     resistances: list[float] | None = Field(None, description="series/parallel: the resistances [ohm]",
                                             validation_alias=AliasChoices("resistances", "resistors", "values"),
-                                            json_schema_extra={"unit": "ohm"}, max_length=10000)
+                                            json_schema_extra=_schema_extra("ohm"), max_length=10000)
     q1: float | None = _q("q1", "C", "coulomb: first charge (signed)", "charge1", "q_1")
     q2: float | None = _q("q2", "C", "coulomb: second charge (signed)", "charge2", "q_2")
     r: float | None = _q("r", "m", "coulomb: separation of the charges", "distance", "separation", gt=0)
