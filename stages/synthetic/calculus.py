@@ -650,7 +650,7 @@ def series_coefficient(rng: random.Random, difficulty: str) -> Spec:
         "In the Taylor expansion of {e} about x = 0, find the coefficient of x^{k}.",
         "Find the x^{k} coefficient of the power series of {e} centred at 0.",
         "Let f(x) = {e}. What is f^({k})(0)/{k}! ?",
-    ], k=k, e=show(expr, rng))
+    ], k=k, e=show(expr, rng)).replace("x^1 ", "x ")
     return Spec(q, {"expr": expr, "k": k}, _frac(co[k]))
 
 
