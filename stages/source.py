@@ -1,19 +1,33 @@
 """Stage 1 — source: write `data/source/problems.jsonl`.
 
-Problems come from the synthetic generators of each category (scaled so the counts sum to
-`source.num_examples`, restricted to `source.domain`).
+Problems come from real datasets (`source.datasets`, see `stages/sources/`) and from the synthetic
+generators of each category. Per category, `category_targets` scales `source.categories` to
+`source.num_examples` (restricted to `source.domain`); `source.dataset_share` of that count is taken
+from the enabled datasets (after classification, the tool-benefit filter, dedup and benchmark
+decontamination) and the rest — plus any shortfall the datasets leave — is drawn synthetically.
+
+With no dataset enabled (the default) the stage is synthetic-only and needs no network.
+
+Dataset problems are written as they stream in, so the number of dataset rows read never shows in
+memory; `metrics/source.json` counts every decision per source and per category.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 from omegaconf import DictConfig
 
 from stages.app import ConfigError, stage_main
-from stages.jsonl import write_json, write_jsonl
+from stages.jsonl import atomic_open, to_json_line, write_json
 from stages.schema import CATEGORY_DOMAIN, DOMAINS, Problem
+from stages.sources import config as sources_config
+from stages.sources.dedup import ExactDedup, normalise, text_key
+from stages.sources.select import Selector
 from stages.synthetic import draw_category
 
 log = logging.getLogger("source")
@@ -47,33 +61,114 @@ def category_targets(cfg: DictConfig) -> dict[str, int]:
     return counts
 
 
-def build_problems(cfg: DictConfig) -> tuple[list[Problem], dict]:
-    seen: set[str] = set()
-    problems: list[Problem] = []
-    per_category: dict[str, dict] = {}
-    for cat, count in category_targets(cfg).items():
-        draw = draw_category(cat, count, int(cfg.seed), seen)
-        if len(draw.problems) < count:
-            log.warning("%s: only %d distinct problems of %d requested", cat, len(draw.problems), count)
-        problems.extend(draw.problems)
-        per_category[cat] = {"requested": count, "synthetic": len(draw.problems),
+def dataset_targets(targets: dict[str, int], dcfg: sources_config.DatasetsConfig) -> dict[str, int]:
+    """How many of each category's problems to take from datasets (0 when none is enabled)."""
+    if not dcfg.enabled:
+        return {c: 0 for c in targets}
+    return {c: int(round(n * dcfg.share(c))) for c, n in targets.items()}
+
+
+class _SeenAcrossSources(set):
+    """The synthetic generators' `seen` set, also answering for texts a dataset problem already has.
+
+    The generators normalise with lower-case + collapsed whitespace; `normalise` of that is the same
+    as `normalise` of the original, so dataset and synthetic texts are compared on equal terms.
+    """
+
+    def __init__(self, exact: ExactDedup) -> None:
+        super().__init__()
+        self._exact = exact
+
+    def __contains__(self, key: object) -> bool:
+        if super().__contains__(key):
+            return True
+        return isinstance(key, str) and self._exact.find(text_key(normalise(key))) is not None
+
+
+def iter_problems(cfg: DictConfig, metrics: dict[str, Any],
+                  reject: Any = None) -> Iterator[Problem]:
+    """Yield dataset problems (streamed) then synthetic ones; fill `metrics` once exhausted."""
+    targets = category_targets(cfg)
+    dcfg = sources_config.parse(cfg)
+    ds_targets = dataset_targets(targets, dcfg)
+    selector = Selector(dcfg, ds_targets, int(cfg.seed), reject=reject)
+    counts: dict[str, Counter[str]] = {"domain": Counter(), "difficulty": Counter(), "source": Counter()}
+
+    def count(p: Problem, source: str) -> Problem:
+        counts["domain"][p.domain] += 1
+        counts["difficulty"][p.difficulty] += 1
+        counts["source"][source] += 1
+        return p
+
+    if dcfg.enabled:
+        selector.load_benchmarks()
+        for p in selector.problems():
+            yield count(p, p.meta["dataset"])
+
+    seen = _SeenAcrossSources(selector.exact)
+    per_category: dict[str, dict[str, Any]] = {}
+    shortfall: dict[str, int] = {}
+    for cat, requested in targets.items():
+        from_ds = selector.kept[cat]
+        short = ds_targets[cat] - from_ds
+        if short > 0:
+            shortfall[cat] = short
+            log.warning("%s: datasets gave %d of %d, %d filled synthetically", cat, from_ds, ds_targets[cat], short)
+        need = requested - from_ds
+        draw = draw_category(cat, need, int(cfg.seed), seen)
+        if len(draw.problems) < need:
+            log.warning("%s: only %d distinct synthetic problems of %d requested", cat, len(draw.problems), need)
+        for p in draw.problems:
+            yield count(p, "synthetic")
+        per_category[cat] = {"requested": requested, "dataset_target": ds_targets[cat], "dataset": from_ds,
+                             "shortfall": max(short, 0), "synthetic": len(draw.problems),
                              "duplicates_redrawn": draw.duplicates,
                              "templates": len({p.meta["template"] for p in draw.problems})}
-    metrics = {
-        "problems": len(problems),
+    metrics.update({
+        "problems": sum(counts["source"].values()),
         "per_category": per_category,
-        "per_domain": dict(Counter(p.domain for p in problems)),
-        "per_difficulty": dict(Counter(p.difficulty for p in problems)),
-    }
+        "per_domain": dict(counts["domain"]),
+        "per_difficulty": dict(counts["difficulty"]),
+        "per_source": dict(counts["source"]),
+        "shortfall": shortfall,
+        "datasets": selector.metrics(),
+    })
+
+
+def build_problems(cfg: DictConfig) -> tuple[list[Problem], dict]:
+    """All problems in memory plus metrics (for tests and small runs; the stage streams instead)."""
+    metrics: dict[str, Any] = {}
+    problems = list(iter_problems(cfg, metrics))
     return problems, metrics
+
+
+def run(cfg: DictConfig, out: str = OUT, metrics_path: str = METRICS) -> dict[str, Any]:
+    """Write the problems (and the rejected side file, if configured) atomically; return the metrics."""
+    metrics: dict[str, Any] = {}
+    rejected_file = cfg.get("rejected_file")
+    n = 0
+    with contextlib.ExitStack() as stack:
+        reject = None
+        if rejected_file:
+            side = stack.enter_context(atomic_open(rejected_file))
+
+            def reject(record: dict[str, Any]) -> None:
+                side.write(to_json_line(record))
+                side.write("\n")
+
+        fh = stack.enter_context(atomic_open(out))
+        for problem in iter_problems(cfg, metrics, reject=reject):
+            fh.write(to_json_line(problem))
+            fh.write("\n")
+            n += 1
+    write_json(metrics_path, metrics)
+    log.info("wrote %d problems to %s", n, out)
+    return metrics
 
 
 @stage_main
 def main(cfg: DictConfig) -> None:
-    problems, metrics = build_problems(cfg.source)
-    n = write_jsonl(OUT, problems)
-    write_json(METRICS, metrics)
-    log.info("wrote %d problems to %s", n, OUT)
+    run(cfg.source)
 
 
 if __name__ == "__main__":
