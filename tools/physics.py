@@ -50,12 +50,18 @@ def ureg() -> pint.UnitRegistry:
     return pint.UnitRegistry()
 
 
+_NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s*/^.].*)$")
+
+
 def _parse_quantity(text: str) -> pint.Quantity:
     """A pint quantity from text such as "72 km/h", via pint's tokenizer-based parser."""
     if len(text) > MAX_UNIT_TEXT:
         raise ToolError(f"unit text too long ({len(text)} characters)")
     try:
-        q = ureg().Quantity(text)
+        # "25 degC" must become Quantity(25, "degC"): parsing it as the product 25 × degC is
+        # ambiguous for offset units, so split off a leading number first.
+        match = _NUMBER_AND_UNIT.match(text)
+        q = ureg().Quantity(float(match[1]), match[2]) if match else ureg().Quantity(text)
     except pint.errors.PintError as exc:
         raise ToolError(f"cannot read '{text}' as a quantity: {exc}") from None
     except Exception as exc:  # pint's tokenizer raises assorted errors on garbage
