@@ -46,6 +46,7 @@ MAX_EQUATION_CHARS = 1000
 MAX_SPECIES = 30
 MAX_DEPTH = 12
 MAX_COUNT = 10**6
+MAX_ATOMS = 10**9  # nested multipliers could otherwise reach absurd sizes
 KW_25C = 1.0e-14  # ionic product of water at 25 °C
 
 # ---------------------------------------------------------------------------------------------
@@ -246,6 +247,8 @@ def parse_formula(text: str) -> Formula:
                 if bad.isalpha() else "")
         raise ToolError(f"unexpected character '{bad}' at position {pos + 1} in '{text}'{hint}")
     counts = _Parser(tokens, text).formula()
+    if sum(counts.values()) > MAX_ATOMS:
+        raise ToolError(f"formula '{text}' has more than {MAX_ATOMS} atoms")
     return Formula(raw, tuple(counts.items()), charge)
 
 
@@ -518,9 +521,9 @@ class StoichiometryArgs(OpArgs):
     unit: str = Field("grams", validation_alias=AliasChoices("unit", "given_unit", "amount_unit"),
                       description="grams | moles (also g, kg, mg, mol, mmol)")
     grams: float | None = Field(None, validation_alias=AliasChoices("grams", "given_grams", "mass", "mass_g"),
-                                description="shortcut: mass of the given species in g")
+                                description="mass in g (of the given species / of the solute)")
     moles: float | None = Field(None, validation_alias=AliasChoices("moles", "given_moles", "mol"),
-                                description="shortcut: moles of the given species")
+                                description="amount in mol (of the given species / of the solute)")
     target: str = Field(validation_alias=AliasChoices("target", "target_species", "find", "to_species", "to",
                                                       "wanted"),
                         description="species to compute, e.g. 'CO2'")
@@ -564,8 +567,8 @@ class PhArgs(OpArgs):
                              description="acid dissociation constant (weak acid)")
     Kb: float | None = Field(None, gt=0, validation_alias=AliasChoices("Kb", "kb", "K_b"),
                              description="base dissociation constant (weak base)")
-    pKa: float | None = Field(None, validation_alias=AliasChoices("pKa", "pka", "pK_a"))
-    pKb: float | None = Field(None, validation_alias=AliasChoices("pKb", "pkb", "pK_b"))
+    pKa: float | None = Field(None, validation_alias=AliasChoices("pKa", "pka", "pK_a"), description="-log10 Ka")
+    pKb: float | None = Field(None, validation_alias=AliasChoices("pKb", "pkb", "pK_b"), description="-log10 Kb")
     equivalents: int = Field(1, ge=1, le=4, validation_alias=AliasChoices("equivalents", "n_ions", "ions",
                                                                           "protons", "hydroxides"),
                              description="H+ or OH- released per formula unit by a strong acid/base "
@@ -657,7 +660,8 @@ class MolarConversionArgs(OpArgs):
     grams: float | None = Field(None, ge=0, validation_alias=AliasChoices("grams", "mass", "mass_g", "g"))
     moles: float | None = Field(None, ge=0, validation_alias=AliasChoices("moles", "mol", "n", "amount"))
     particles: float | None = Field(None, ge=0, validation_alias=AliasChoices("particles", "molecules", "atoms",
-                                                                              "number", "count", "ions"))
+                                                                              "number", "count", "ions"),
+                               description="number of particles (molecules, atoms, ions)")
     to: Literal["grams", "moles", "particles"] | None = Field(
         None, validation_alias=AliasChoices("to", "target", "convert_to", "to_unit"),
         description="grams | moles | particles (default: all)")
@@ -677,7 +681,7 @@ class MolarConversionArgs(OpArgs):
         return v
 
 
-@TOOL.op("molar_conversion", "Convert between grams, moles and number of particles (Avogadro constant).",
+@TOOL.op("molar_conversion", "Convert one of grams | moles | particles of a formula into the others (Avogadro constant).",
          aliases=("mole_conversion", "convert", "unit_conversion", "mass_mole_conversion", "moles", "convert_moles",
                   "avogadro"))
 def op_molar_conversion(a: MolarConversionArgs) -> ToolResult:
@@ -718,7 +722,7 @@ class DilutionArgs(OpArgs):
     V2: float | None = Field(None, gt=0, validation_alias=AliasChoices("V2", "v2"), description="final volume")
 
 
-@TOOL.op("dilution", "C1·V1 = C2·V2: give any three, get the fourth (in the units given).",
+@TOOL.op("dilution", "C1·V1 = C2·V2: give any three of C1, V1, C2, V2, get the fourth (in the units given).",
          aliases=("dilute", "c1v1", "c1v1_c2v2", "dilution_calculation", "m1v1"))
 def op_dilution(a: DilutionArgs) -> ToolResult:
     vals = {"C1": a.C1, "V1": a.V1, "C2": a.C2, "V2": a.V2}
@@ -767,7 +771,7 @@ class ConcentrationArgs(OpArgs):
         return v
 
 
-@TOOL.op("concentration", "Molarity (mol/L) or molality (mol/kg) from moles or grams of solute.",
+@TOOL.op("concentration", "Molarity (moles or grams+formula, volume_L) or molality (…, solvent_kg) of a solution.",
          aliases=("solution_concentration", "concentration_calc", "calculate_concentration"))
 def op_concentration(a: ConcentrationArgs) -> ToolResult:
     if (a.moles is None) == (a.grams is None):

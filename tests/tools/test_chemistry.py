@@ -159,6 +159,8 @@ def test_parse_formula_output_text():
     ("__import__('os').system('ls')", "unexpected character"),
     ("", "empty formula"),
     ("H" * 300, "longer than"),
+    ("(" * 14 + "H" + ")2" * 14, "nested too deeply"),
+    ("((H999999)999999)999999", "more than"),
 ])
 def test_parse_formula_errors_are_actionable(formula, fragment):
     assert fragment in err({"operation": "parse_formula", "formula": formula})
