@@ -53,10 +53,23 @@ def ureg() -> pint.UnitRegistry:
 _NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s*/^.].*)$")
 
 
-def _parse_quantity(text: str) -> pint.Quantity:
-    """A pint quantity from text such as "72 km/h", via pint's tokenizer-based parser."""
+# pint evaluates number literals with Python's int arithmetic, so "10**10**10 m" would compute a
+# gigantic integer; unit text never needs a power of a power or a four-digit exponent.
+_POWER_CHAIN = re.compile(r"(\*\*|\^)\s*[-+]?\s*\(?\s*[\w.]+\s*\)?\s*(\*\*|\^)")
+_BIG_EXPONENT = re.compile(r"(\*\*|\^)\s*[-+]?\s*\(?\s*\d{4,}")
+
+
+def _check_unit_text(text: str) -> None:
+    """Refuse unit text that is too long or could make pint's parser compute huge numbers."""
     if len(text) > MAX_UNIT_TEXT:
         raise ToolError(f"unit text too long ({len(text)} characters)")
+    if _POWER_CHAIN.search(text) or _BIG_EXPONENT.search(text):
+        raise ToolError(f"'{text}': powers of powers and exponents over 999 are not accepted in units")
+
+
+def _parse_quantity(text: str) -> pint.Quantity:
+    """A pint quantity from text such as "72 km/h", via pint's tokenizer-based parser."""
+    _check_unit_text(text)
     try:
         # "25 degC" must become Quantity(25, "degC"): parsing it as the product 25 × degC is
         # ambiguous for offset units, so split off a leading number first.
@@ -180,6 +193,28 @@ def _need(op: str, given: dict[str, float], names: tuple[str, ...], count: int) 
         raise ToolError(f"{op} needs {count} of {', '.join(names)} (given: {have})")
 
 
+def physics_op(name: str, description: str, aliases: tuple[str, ...] = ()) -> Any:
+    """`TOOL.op`, plus one overflow guard for every op: a result that is not a finite number (1e200²)
+    becomes a clear error instead of "inf" in a trace."""
+
+    def register(func: Any) -> Any:
+        @functools.wraps(func)
+        def guarded(a: Any) -> ToolResult:
+            try:
+                result = func(a)
+            except OverflowError:
+                raise ToolError("the result overflows (inputs too large)") from None
+            values = result.value.values() if isinstance(result.value, dict) else [result.value]
+            if any(isinstance(x, float) and not math.isfinite(x) for x in values):
+                raise ToolError("the result is not a finite number (inputs too large or degenerate)")
+            return result
+
+        TOOL.op(name, description, aliases)(guarded)
+        return func
+
+    return register
+
+
 # ================================================================================================
 # unit_convert
 class UnitConvertArgs(PhysArgs):
@@ -190,12 +225,11 @@ class UnitConvertArgs(PhysArgs):
                          validation_alias=AliasChoices("to_unit", "to", "target_unit"))
 
 
-@TOOL.op("unit_convert", "Convert a value between compatible units (pint).",
+@physics_op("unit_convert", "Convert a value between compatible units (pint).",
          aliases=("convert", "convert_units", "unit_conversion", "units", "convert_unit"))
 def unit_convert(a: UnitConvertArgs) -> ToolResult:
     for text in (a.from_unit, a.to_unit):
-        if len(text) > MAX_UNIT_TEXT:
-            raise ToolError(f"unit text too long ({len(text)} characters)")
+        _check_unit_text(text)
     reg = ureg()
     try:
         src = reg.parse_units(a.from_unit)
@@ -351,7 +385,7 @@ def solve_suvat(known: dict[str, float]) -> tuple[dict[str, float], list[str]]:
     return vals, notes
 
 
-@TOOL.op("kinematics", "Constant-acceleration motion (suvat): give any three of s (displacement), "
+@physics_op("kinematics", "Constant-acceleration motion (suvat): give any three of s (displacement), "
          "u (initial velocity, alias v0), v (final velocity, alias vf), a, t; the others are solved. "
          "When t has two positive roots the smaller is used.",
          aliases=("suvat", "motion", "kinematic", "constant_acceleration"))
@@ -381,7 +415,7 @@ class IdealGasArgs(PhysArgs):
     T: float | None = _q("T", "K", "absolute temperature", "temperature", gt=0)
 
 
-@TOOL.op("ideal_gas", "Ideal gas law PV = nRT: give three of P (Pa), V (m^3), n (mol), T (K); "
+@physics_op("ideal_gas", "Ideal gas law PV = nRT: give three of P (Pa), V (m^3), n (mol), T (K); "
          "the fourth is solved (R from CODATA).", aliases=("ideal_gas_law", "gas_law", "pv_nrt", "gas"))
 def ideal_gas(a: IdealGasArgs) -> ToolResult:
     known = _given(a, _GAS)
@@ -482,7 +516,7 @@ def _doppler(a: WavesArgs) -> ToolResult:
     return ToolResult.success(text, {"f_observed": _num(f_obs), "f": _num(a.f), "v": _num(v)})
 
 
-@TOOL.op("waves", "Waves: kind wave_speed (v = f·wavelength, any two), photon_energy (E = h f from f, "
+@physics_op("waves", "Waves: kind wave_speed (v = f·wavelength, any two), photon_energy (E = h f from f, "
          "wavelength or E; also in eV), doppler (f, v_source, v_observer, direction approaching|receding; "
          "v defaults to 343 m/s).", aliases=("wave",))
 def waves(a: WavesArgs) -> ToolResult:
@@ -586,7 +620,7 @@ class ConstantArgs(PhysArgs):
                       validation_alias=AliasChoices("name", "constant", "symbol", "key"), max_length=120)
 
 
-@TOOL.op("constant", "A physical constant (CODATA via scipy.constants) by symbol or name: value and SI unit.",
+@physics_op("constant", "A physical constant (CODATA via scipy.constants) by symbol or name: value and SI unit.",
          aliases=("constants", "physical_constant", "get_constant", "lookup_constant"))
 def constant(a: ConstantArgs) -> ToolResult:
     key, value, unit, unc = lookup_constant(a.name)
@@ -687,7 +721,7 @@ def _energy_power(a: EnergyArgs) -> ToolResult:
     return ToolResult.success(f"power: {_pairs(items)}", _values(items))
 
 
-@TOOL.op("energy", "Mechanical energy: kind kinetic (½ m v²), potential (m g h, g defaults to 9.81), "
+@physics_op("energy", "Mechanical energy: kind kinetic (½ m v²), potential (m g h, g defaults to 9.81), "
          "work (F d cos θ, θ in degrees), power (W / t or F v).", aliases=("mechanical_energy",))
 def energy(a: EnergyArgs) -> ToolResult:
     return {"kinetic": _energy_kinetic, "potential": _energy_potential, "work": _energy_work,
@@ -787,7 +821,7 @@ def _coulomb(a: ElectricityArgs) -> ToolResult:
     return ToolResult.success(text, {"F": _num(abs(F)), "F_signed": _num(F), "nature": nature})
 
 
-@TOOL.op("electricity", "Circuits and charges: kind ohms_law (any two of V, I, R), power (P = V I from any "
+@physics_op("electricity", "Circuits and charges: kind ohms_law (any two of V, I, R), power (P = V I from any "
          "two of V, I, R, P), series / parallel (list `resistances`), coulomb (q1, q2, r → force).",
          aliases=("electric", "circuits", "electrical"))
 def electricity(a: ElectricityArgs) -> ToolResult:
@@ -915,7 +949,7 @@ def _snell(a: OpticsArgs) -> ToolResult:
     return ToolResult.success(text, value)
 
 
-@TOOL.op("optics", "Geometric optics: kind thin_lens (any two of f, do, di; real-is-positive convention: "
+@physics_op("optics", "Geometric optics: kind thin_lens (any two of f, do, di; real-is-positive convention: "
          "converging f > 0, real image di > 0, virtual di < 0), magnification (m = -di/do or hi/ho), snell "
          "(n1, theta1, n2 → theta2 in degrees; reports total internal reflection).", aliases=("lens_optics",))
 def optics(a: OpticsArgs) -> ToolResult:
@@ -934,7 +968,7 @@ class ProjectileArgs(PhysArgs):
                    "initial_height", default=0.0, ge=0)
 
 
-@TOOL.op("projectile", "Projectile launched at v0 and theta degrees (optional launch height h0, g = 9.81): "
+@physics_op("projectile", "Projectile launched at v0 and theta degrees (optional launch height h0, g = 9.81): "
          "range, maximum height and time of flight, no air resistance.", aliases=("projectile_motion",))
 def projectile(a: ProjectileArgs) -> ToolResult:
     th = math.radians(a.theta)
@@ -970,7 +1004,7 @@ class ShmArgs(PhysArgs):
     g: float = _q("g", "m/s^2", "gravitational acceleration", default=G_EARTH, gt=0)
 
 
-@TOOL.op("shm", "Simple harmonic motion: kind spring (k, m → period, frequency, angular frequency; amplitude A "
+@physics_op("shm", "Simple harmonic motion: kind spring (k, m → period, frequency, angular frequency; amplitude A "
          "→ max speed, max acceleration, energy) or pendulum (L, g = 9.81 → period; small angles).",
          aliases=("simple_harmonic_motion", "oscillation", "harmonic", "oscillator"))
 def shm(a: ShmArgs) -> ToolResult:

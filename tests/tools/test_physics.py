@@ -370,6 +370,15 @@ def test_unknown_op_and_extra_argument():
     fails({"operation": "kinematics", "u": float("nan"), "a": 1, "t": 1}, "'u'")
 
 
+def test_overflow_and_hostile_unit_text_fail_fast():
+    fails({"operation": "kinetic", "m": 1e300, "v": 1e300}, "overflow")
+    fails({"operation": "unit_convert", "value": 1e308, "from_unit": "km", "to_unit": "m"}, "not finite")
+    # pint evaluates number literals with int arithmetic: a power tower must be refused, not computed
+    fails({"operation": "unit_convert", "value": 1, "from_unit": "10**10**10 m", "to_unit": "m"}, "powers of powers")
+    fails({"operation": "projectile", "v0": "9**99999 m/s", "theta": 45}, "exponents over 999")
+    fails({"operation": "projectile", "v0": "((10**999)**999)**999 m/s", "theta": 45}, "powers of powers")
+
+
 def test_schemas_are_plain_json_without_nulls():
     tool = TOOLS["physics"]
     text = json.dumps(tool.anthropic_schema())
