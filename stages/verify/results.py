@@ -190,8 +190,10 @@ def _pairs_match(claimed: str, real: Any, rel_tol: float, abs_tol: float) -> boo
     rpairs = named_values(real.output)
     rvalue = {str(k).lower(): v for k, v in real.value.items()} if isinstance(real.value, dict) else {}
     for key, val in cpairs.items():
-        if key in rpairs and text_match(val, rpairs[key], rel_tol=rel_tol, abs_tol=abs_tol):
-            continue
+        if key in rpairs:  # the printed result decides (it carries the unit)
+            if text_match(val, rpairs[key], rel_tol=rel_tol, abs_tol=abs_tol):
+                continue
+            return False
         if key in rvalue and values_match(val, rvalue[key] if not isinstance(rvalue[key], (int, float))
                                           else str(rvalue[key]), rel_tol=rel_tol, abs_tol=abs_tol):
             continue

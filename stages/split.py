@@ -1,0 +1,116 @@
+"""Stage 6 — split: deterministic train/val split, stratified by category, grouped by question.
+
+Reads `data/format/sft.jsonl` and `data/format/chat.jsonl` (joined by `id`) and writes
+`data/split/{train,val}.jsonl` and `.parquet`: each line is the seed record + `id`/`category` + both
+training formats (`instruction`/`output` and `messages`/`tools`). `metrics/split.json` has the sizes
+per category.
+
+- Grouped: every record whose normalised question is the same lands on the same side, so a val question
+  is never seen in training (a rephrased duplicate would still leak; exact ones cannot).
+- Stratified: each category contributes `round(val_fraction × n)` records to val (by whole groups).
+- Deterministic: groups are sorted by key and shuffled with `random.Random(f"{seed}:{category}")`,
+  so the split depends only on the data and the seed — not on input order, hash seeds or workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from stages.app import ConfigError, stage_main
+from stages.filter import normalise_question
+from stages.format import write_parquet
+from stages.jsonl import DataError, read_jsonl_dicts, write_json, write_jsonl
+
+log = logging.getLogger("split")
+
+IN_DIR = "data/format"
+OUT_DIR = "data/split"
+METRICS = "metrics/split.json"
+
+
+def join_formats(sft: list[dict[str, Any]], chat: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per id with both formats; order of `sft` kept."""
+    by_id = {r["id"]: r for r in chat}
+    out = []
+    for r in sft:
+        c = by_id.get(r["id"])
+        if c is None:
+            raise DataError(f"{IN_DIR}/chat.jsonl: no record with id {r['id']!r} (sft.jsonl has it)")
+        out.append({**r, "messages": c["messages"], "tools": c["tools"]})
+    if len(by_id) != len(out):
+        raise DataError(f"{IN_DIR}: sft.jsonl and chat.jsonl hold different records")
+    return out
+
+
+def split_records(records: list[dict[str, Any]], val_fraction: float, seed: int
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train, val), stratified by category and grouped by normalised question; input order kept."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise ConfigError(f"split.val_fraction must be in [0, 1), not {val_fraction}")
+    # A group's category is that of its first record, so a question shared across categories stays whole.
+    group_cat: dict[str, str] = {}
+    group_size: dict[str, int] = defaultdict(int)
+    for r in records:
+        key = normalise_question(r["question"])
+        group_cat.setdefault(key, r["category"])
+        group_size[key] += 1
+    by_cat: dict[str, list[str]] = defaultdict(list)
+    for key, cat in group_cat.items():
+        by_cat[cat].append(key)
+    val_groups: set[str] = set()
+    for cat in sorted(by_cat):
+        keys = sorted(by_cat[cat])
+        random.Random(f"{seed}:{cat}").shuffle(keys)
+        n = sum(group_size[k] for k in keys)
+        target = int(val_fraction * n + 0.5)
+        taken = 0
+        for k in keys:
+            if taken >= target:
+                break
+            if taken + group_size[k] > target and taken > 0:
+                continue  # a big group would overshoot: try smaller ones
+            val_groups.add(k)
+            taken += group_size[k]
+    train, val = [], []
+    for r in records:
+        (val if normalise_question(r["question"]) in val_groups else train).append(r)
+    return train, val
+
+
+def sizes(train: list[dict[str, Any]], val: list[dict[str, Any]]) -> dict[str, Any]:
+    per: dict[str, dict[str, int]] = defaultdict(lambda: {"train": 0, "val": 0})
+    for name, rows in (("train", train), ("val", val)):
+        for r in rows:
+            per[r["category"]][name] += 1
+    total = len(train) + len(val)
+    return {"train": len(train), "val": len(val),
+            "val_fraction_actual": round(len(val) / total, 4) if total else None,
+            "per_category": {k: per[k] for k in sorted(per)}}
+
+
+@stage_main
+def main(cfg: DictConfig) -> None:
+    scfg = cfg.split
+    src = Path(IN_DIR)
+    for name in ("sft.jsonl", "chat.jsonl"):
+        if not (src / name).exists():
+            raise DataError(f"{src / name}: file not found (run the format stage first: `dvc repro`)")
+    records = join_formats(list(read_jsonl_dicts(src / "sft.jsonl")), list(read_jsonl_dicts(src / "chat.jsonl")))
+    train, val = split_records(records, float(scfg.get("val_fraction", 0.05)), int(scfg.get("seed", 0)))
+    out = Path(OUT_DIR)
+    for name, rows in (("train", train), ("val", val)):
+        write_jsonl(out / f"{name}.jsonl", rows)
+        write_parquet(out / f"{name}.parquet", rows, "both")
+    m = sizes(train, val)
+    write_json(METRICS, m)
+    log.info("split %d records: %d train, %d val", len(records), m["train"], m["val"])
+
+
+if __name__ == "__main__":
+    main()

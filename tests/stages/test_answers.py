@@ -1,0 +1,86 @@
+"""answers_equivalent: accept a rounded or differently written correct answer, reject a wrong one."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from stages.verify.answers import answers_equivalent, parse_number
+
+SAME = [
+    ("0.5", "1/2"),
+    ("2.87", "2.87234"),                    # rounded to 3 significant digits
+    ("2.87234", "2.872341"),
+    ("1.8e-05", "1.8 × 10^-5"),
+    ("1.8E-5", "1.8\\times 10^{-5}"),
+    ("40.77 m", "40.7747 m"),               # number and unit
+    ("40.7747", "40.77 m"),                 # one side without unit: the number decides
+    ("\\frac{1}{2}", "0.5"),
+    ("\\boxed{77}", "77"),
+    ("$\\boxed{\\frac{3}{4}}$", "0.75"),
+    ("77", "77.0"),
+    ("5.00", "5"),
+    ("-3/4", "-0.75"),
+    ("0.333", "1/3"),
+    ("1,000", "1000"),
+    ("12.5%", "12.5 %"),
+    ("[1, 2]", "{2, 1}"),                   # lists/sets order-insensitively
+    ("x = 3, x = 2", "[2, 3]"),
+    ("x = 2", "2"),
+    ("SAT", "sat"),
+    ("The answer is 42.", "42"),
+    ("[[1, 2], [3, 4]]", "[[1, 2], [3, 4.0]]"),
+]
+
+DIFFERENT = [
+    ("2.88", "2.87234"),                    # wrong in the last written digit
+    ("3", "3.4"),                           # an integer is exact
+    ("0.46", "0.4632"),                     # too few digits to count as a rounding
+    ("0.33", "1/3"),
+    ("40.77 s", "40.7747 m"),               # same number, different unit
+    ("[1, 2]", "[1, 3]"),
+    ("sat", "unsat"),
+    ("5.1", "5"),
+    ("[[1, 2], [3, 4]]", "[[3, 4], [1, 2]]"),  # matrix rows keep their order
+    ("x = 1, y = 2", "x = 2, y = 1"),
+]
+
+
+@pytest.mark.parametrize(("got", "expected"), SAME)
+def test_equivalent(got: str, expected: str) -> None:
+    assert answers_equivalent(got, expected)
+    assert answers_equivalent(expected, got)
+
+
+@pytest.mark.parametrize(("got", "expected"), DIFFERENT)
+def test_not_equivalent(got: str, expected: str) -> None:
+    assert not answers_equivalent(got, expected)
+
+
+def test_rel_tol_parameter() -> None:
+    assert not answers_equivalent("100", "100.5")
+    assert answers_equivalent("100", "100.5", rel_tol=1e-2)
+
+
+def test_parse_number_units_and_sig() -> None:
+    n = parse_number("40.7747 m/s^2")
+    assert n is not None and n.value == pytest.approx(40.7747) and n.unit == "m/s^2" and n.sig == 6
+    assert parse_number("x + 1") is None
+    assert parse_number("12").sig is None  # an integer is exact
+
+
+def test_symbolic_equivalence_when_parser_available() -> None:
+    expr = pytest.importorskip("tools.expr")
+    del expr
+    assert answers_equivalent("3*x**2 + 2", "2 + 3x^2") or answers_equivalent("3*x**2 + 2", "2 + 3*x**2")
+    assert not answers_equivalent("3*x**2 + 2", "3*x**2 + 3")
+
+
+def test_works_off_the_main_thread() -> None:
+    """The offline backend calls it from a thread pool: math-verify (signal.alarm) must be skipped."""
+    out: list[bool] = []
+    t = threading.Thread(target=lambda: out.append(answers_equivalent("\\frac{1}{2}", "0.5")))
+    t.start()
+    t.join()
+    assert out == [True]

@@ -1,0 +1,166 @@
+"""Execute stage: the three layers on hand-made good and bad traces, with the real tools."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from stage_traces import two_tool_trace
+
+from stages.execute import Tally, run
+from stages.verify.layers import Options, claimed_results, parse_record, verify_record
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def verdict(rec: Any, **opts: Any):
+    t = verify_record(rec, Options(**opts))
+    assert t.verdict is not None
+    return t, t.verdict
+
+
+def test_good_trace_passes_all_layers(good: dict[str, Any]) -> None:
+    t, v = verdict(good)
+    assert v.ok, (v.format.reasons, v.execution.reasons, v.answer.reasons)
+    assert (v.tool_calls, v.tool_calls_valid, v.tool_results_matched) == (1, 1, 1)
+    # calls are rewritten to canonical names, tools_used follows
+    assert t.reasoning[1].tool_call.name == "physics"
+    assert t.tools_used == ["physics"]
+
+
+def test_multi_tool_call_call_layout(multi: dict[str, Any]) -> None:
+    t, v = verdict(multi)
+    assert v.ok, (v.format.reasons, v.execution.reasons, v.answer.reasons)
+    assert v.tool_results_matched == 2
+    assert t.reasoning[2].tool_call.args == {"operation": "electricity", "kind": "ohms_law", "V": 12, "R": 4}
+
+
+def test_wrong_tool_name(good: dict[str, Any]) -> None:
+    good["reasoning"][1]["tool_call"]["name"] = "physix"
+    _, v = verdict(good)
+    assert not v.format.ok and "unknown tool 'physix'" in v.format.reasons[0]
+    assert (v.tool_calls, v.tool_calls_valid) == (1, 0)
+
+
+def test_unknown_operation(good: dict[str, Any]) -> None:
+    good["reasoning"][1]["tool_call"]["args"]["operation"] = "teleport"
+    _, v = verdict(good)
+    assert not v.format.ok and "unknown operation 'teleport'" in v.format.reasons[0]
+
+
+def test_bad_args(good: dict[str, Any]) -> None:
+    good["reasoning"][1]["tool_call"]["args"]["speed"] = 3
+    _, v = verdict(good)
+    assert not v.format.ok and "unexpected argument 'speed'" in v.format.reasons[0]
+
+
+def test_wrong_claimed_result_dropped(good: dict[str, Any]) -> None:
+    good["reasoning"][2]["tool_result"] = "range = 41.5 m"
+    t, v = verdict(good)
+    assert v.format.ok and not v.execution.ok and not v.fixed
+    assert "claimed 'range = 41.5 m'" in v.execution.reasons[0]
+    assert t.reasoning[2].tool_result == "range = 41.5 m"
+
+
+def test_wrong_claimed_result_fixed(good: dict[str, Any]) -> None:
+    good["reasoning"][2]["tool_result"] = "range = 41.5 m"
+    t, v = verdict(good, on_mismatch="fix")
+    assert v.ok and v.fixed
+    assert t.reasoning[2].tool_result.startswith("range = 40.7747 m")
+
+
+def test_missing_result_fixed_or_reported(good: dict[str, Any]) -> None:
+    del good["reasoning"][2]["tool_result"]
+    _, v = verdict(good)
+    assert not v.execution.ok and "no tool_result" in v.execution.reasons[0]
+    t, v = verdict(good, on_mismatch="fix")
+    assert v.execution.ok and v.fixed and t.reasoning[2].tool_result
+
+
+def test_result_written_differently_still_matches(good: dict[str, Any]) -> None:
+    good["reasoning"][2]["tool_result"] = json.dumps({"range": 40.774720, "time_of_flight": 2.8832081})
+    _, v = verdict(good)
+    assert v.ok, v.execution.reasons
+
+
+def test_symbolic_equivalent_result() -> None:
+    tools = pytest.importorskip("tools")
+    if "symbolic_math" not in tools.TOOLS:
+        pytest.skip("symbolic_math not registered yet")
+    rec = {"id": "calc-1", "category": "calculus", "domain": "math",
+           "question": "Differentiate x^3 + 2x.",
+           "reasoning": [
+               {"step": 1, "content": "Differentiate term by term with the symbolic tool to be safe here."},
+               {"step": 2, "content": "Calling differentiate.",
+                "tool_call": {"name": "symbolic_math",
+                              "args": {"operation": "differentiate", "expression": "x**3 + 2*x", "variable": "x"}}},
+               {"step": 3, "content": "The derivative is 2 + 3x^2.", "tool_result": "2 + 3*x**2"}],
+           "answer": "3*x**2 + 2", "reference_answer": "3*x**2 + 2", "tools_used": ["symbolic_math"]}
+    _, v = verdict(rec)
+    assert v.execution.ok, v.execution.reasons
+
+
+def test_wrong_final_answer(good: dict[str, Any]) -> None:
+    good["answer"] = "38 m"
+    _, v = verdict(good)
+    assert v.format.ok and v.execution.ok and not v.answer.ok
+    assert v.answer.reasons[0].startswith("wrong answer")
+
+
+def test_rounded_final_answer_accepted(good: dict[str, Any]) -> None:
+    good["answer"] = "40.8 m"
+    _, v = verdict(good)
+    assert v.answer.ok, v.answer.reasons
+
+
+def test_answer_without_reference_must_follow_last_result(good: dict[str, Any]) -> None:
+    del good["reference_answer"]
+    _, v = verdict(good)
+    assert v.ok
+    good["answer"] = "55 m"
+    _, v = verdict(good)
+    assert not v.answer.ok and "not supported by the last tool result" in v.answer.reasons[0]
+    _, v = verdict(good, answer_support="warn")
+    assert v.answer.ok and v.answer.reasons[0].startswith("warning:")
+
+
+def test_step_numbering(good: dict[str, Any]) -> None:
+    good["reasoning"][2]["step"] = 7
+    _, v = verdict(good)
+    assert not v.format.ok and "steps not numbered" in v.format.reasons[0]
+
+
+def test_malformed_records_become_verdicts() -> None:
+    t, reasons = parse_record("{not json", lineno=4)
+    assert t.id == "line-4" and reasons[0].startswith("invalid JSON")
+    t, v = verdict({"id": "x", "question": "q", "domain": "math", "category": "algebra",
+                    "reasoning": [{"step": 1, "content": "c", "extra_key": 1}]})
+    assert not v.format.ok and v.format.reasons[0].startswith("schema:")
+    assert "extra_key" in t.invalid_record
+    _, v = verdict({"id": "y", "question": "q", "domain": "math", "category": "algebra",
+                    "generation_error": "the API refused"})
+    assert v.format.reasons == ["generation_error: the API refused"]
+
+
+def test_claimed_result_pairing() -> None:
+    t, _ = parse_record(json.dumps(two_tool_trace()))
+    pairs, orphans = claimed_results(t)
+    assert pairs == {1: 2, 2: 3} and orphans == []
+
+
+def test_run_keeps_order_and_tallies(good: dict[str, Any], multi: dict[str, Any]) -> None:
+    bad = dict(good, id="bad", answer="1 m")
+    lines = [(i + 1, json.dumps(r)) for i, r in enumerate([good, "oops", multi, bad])]
+    lines[1] = (2, "{oops")
+    out = list(run(lines, Options(), workers=3))
+    assert [t.id for t in out] == ["phys-1", "line-2", "multi-1", "bad"]
+    tally = Tally()
+    for t in out:
+        tally.add(t)
+    m = tally.metrics()
+    assert m["records"] == 4 and m["passed"] == 2
+    assert m["valid_json_rate"] == 0.75
+    assert m["tool_call_syntax_correctness"] == 1.0
+    assert m["tool_result_match_rate"] == 1.0
+    assert m["answer_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
