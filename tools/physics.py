@@ -600,10 +600,18 @@ def lookup_constant(name: str) -> tuple[str, float, str, float]:
             clashes = [s for s in _SYMBOLS if s.lower() == text.lower()]
             if text.lower() in folded and len(clashes) == 1:
                 key = folded[text.lower()]
-        if key is None:
-            hits = sorted((k for k in sc.physical_constants if low and low in k.lower()), key=len)
-            if hits:
-                key = hits[0]
+        if key is None and low:
+            # "boltzmann" → "Boltzmann constant": a CODATA name that starts with the text (shortest
+            # first), else one that contains it only if that is unambiguous ("mass" is not).
+            starts = sorted((k for k in sc.physical_constants if k.lower().startswith(low)), key=len)
+            contains = [k for k in sc.physical_constants if low in k.lower()]
+            if starts:
+                key = starts[0]
+            elif len(contains) == 1:
+                key = contains[0]
+            elif contains:
+                some = ", ".join(repr(k) for k in sorted(contains, key=len)[:5])
+                raise ToolError(f"'{name}' is ambiguous: {some}, ... ({len(contains)} CODATA names match)")
         if key is None:
             options = list(_NAMES) + list(codata)
             close = difflib.get_close_matches(low, options, n=3, cutoff=0.6)

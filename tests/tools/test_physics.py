@@ -235,6 +235,8 @@ def test_constant_output_and_errors():
     assert res.output == "speed of light in vacuum (c) = 299792458 m s^-1 (exact)"
     assert ok({"operation": "constant", "name": "G"})["unit"] == "m^3 kg^-1 s^-2"
     fails({"operation": "constant", "name": "speed of lite"}, "unknown constant", "did you mean")
+    fails({"operation": "constant", "name": "mass"}, "ambiguous", "proton mass")
+    assert ok({"operation": "constant", "name": "boltzmann"})["name"] == "Boltzmann constant"
     fails({"operation": "constant"}, "missing argument 'name'")
 
 
