@@ -394,9 +394,12 @@ class Balanced:
         for t, c, _ in cands:
             if t.label.replace(" ", "") == name.replace(" ", ""):
                 return t, c
-        key = _term(name).formula.key
+        try:
+            key = _term(name).formula.key
+        except ToolError:
+            key = None
         for t, c, _ in cands:
-            if t.formula.key == key:
+            if key is not None and t.formula.key == key:
                 return t, c
         where = f"{role}s" if role else "species"
         names = ", ".join(t.label for t, _, _ in cands)
@@ -515,9 +518,9 @@ class StoichiometryArgs(OpArgs):
     given: str = Field(validation_alias=AliasChoices("given", "given_species", "from_species", "known",
                                                      "source", "from"),
                        description="species whose amount is known, e.g. 'C3H8'")
-    amount: float | None = Field(None, validation_alias=AliasChoices("amount", "given_amount", "quantity",
-                                                                     "value"),
-                                 description="amount of the given species, in `unit`")
+    amount: float | str | None = Field(None, validation_alias=AliasChoices("amount", "given_amount", "quantity",
+                                                                           "value"),
+                                       description="amount of the given species, in `unit` (or text like '10 g')")
     unit: str = Field("grams", validation_alias=AliasChoices("unit", "given_unit", "amount_unit"),
                       description="grams | moles (also g, kg, mg, mol, mmol)")
     grams: float | None = Field(None, validation_alias=AliasChoices("grams", "given_grams", "mass", "mass_g"),
@@ -539,7 +542,7 @@ def op_stoichiometry(a: StoichiometryArgs) -> ToolResult:
     given_amounts = [(x, u) for x, u in ((a.amount, a.unit), (a.grams, "grams"), (a.moles, "moles")) if x is not None]
     if len(given_amounts) != 1:
         raise ToolError("give the known amount once: 'amount' with 'unit' (grams|moles), or 'grams', or 'moles'")
-    amount, unit = given_amounts[0]
+    amount, unit = _amount_value(given_amounts[0][0], given_amounts[0][1], given.label)
     n_given = _to_moles(amount, unit, given.formula, given.label)
     n_target = n_given * ct / cg
     g_target = n_target * molar_mass(target.formula) if target.formula.counts else 0.0

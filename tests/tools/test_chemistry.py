@@ -247,11 +247,17 @@ def test_stoichiometry_hydrogen_to_water_and_variants():
     r = ok({"operation": "stoich", "equation": "H2 + O2 -> H2O", "given_species": "O2", "given_amount": 1,
             "given_unit": "mol", "target_species": "H2O(l)"})
     assert r.value["moles"] == pytest.approx(2.0)
+    r = ok({"operation": "stoichiometry", "reaction": "N2 + H2 -> NH3", "given": "N2", "amount": "28.014 g",
+            "target": "NH3"})
+    assert r.value["moles"] == pytest.approx(2.0)
+    assert r.value["grams"] == pytest.approx(34.062, abs=1e-3)
 
 
 def test_stoichiometry_errors():
     assert "not one of" in err({"operation": "stoichiometry", "equation": "H2 + O2 -> H2O", "given": "N2",
                                 "grams": 1, "target": "H2O"})
+    assert "not one of the species" in err({"operation": "stoichiometry", "equation": "H2 + O2 -> H2O",
+                                            "given": "hydrogen", "grams": 1, "target": "H2O"})
     assert "known amount once" in err({"operation": "stoichiometry", "equation": "H2 + O2 -> H2O",
                                        "given": "H2", "target": "H2O"})
     assert "missing argument 'target'" in err({"operation": "stoichiometry", "equation": "H2 + O2 -> H2O",
