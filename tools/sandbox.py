@@ -1,0 +1,508 @@
+"""Run LLM-written Python in an isolated, resource-limited child process.
+
+Why this exists: `execute_python` runs code a model wrote. That code must not see API keys, read or
+write the repository, reach the network, signal or inspect the pipeline, or take the machine down
+(fork/memory bombs, endless output, huge files). Measured options are in docs/notes `sandbox.md`.
+
+How:
+- **Isolation** (when `bwrap` works): bubblewrap with every namespace unshared (no network: only
+  `lo`; own pid namespace; own /proc), a read-only view of `/`, a fresh size-capped tmpfs on /tmp,
+  and empty tmpfs over the repository, /root, /home, /work and other places that may hold secrets;
+  the interpreter's own directories are bound back read-only. The environment is empty except for
+  a few locale/thread settings.
+- **Per task** (in both modes): a forked child with its own temp dir as cwd, rlimits (address
+  space, CPU, process count, file size, open files), stdin from /dev/null, every other descriptor
+  closed, and — when we are root — a drop to uid 65534 (RLIMIT_NPROC does not apply to root, so
+  this is what stops a fork bomb; it also makes the parent unsignalable). The whole task (including
+  processes that escaped its session) is SIGKILLed at the limit.
+- **Speed**: a warm "zygote" (`tools/sandbox_worker.py`) has numpy/sympy/... imported already and
+  forks one child per task, ~50x cheaper than a fresh interpreter importing the math stack. A small
+  pool of zygotes serves concurrent threads; a dead zygote is replaced on the next call; all are
+  closed at interpreter exit.
+- **Fallback** (no usable bwrap): the same zygote as a plain child with a scrubbed environment,
+  rlimits, uid drop and (when permitted) its own network namespace. This cannot hide world-readable
+  files; `isolation_mode()` says which mode is in force.
+
+Public interface: `run(code, timeout=...) -> RunResult`, `isolation_mode()`, `warm()`, `shutdown()`,
+and `Sandbox` for a pool with its own settings.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+WORKER_SOURCE = Path(__file__).with_name("sandbox_worker.py")
+
+NOBODY = 65534
+DEFAULT_TIMEOUT = 10.0
+MAX_TIMEOUT = 60.0
+DEFAULT_MEMORY_MB = 512
+DEFAULT_MAX_OUTPUT = 10_000  # bytes of output kept and shown
+HARD_OUTPUT_CAP = 4 * 1024 * 1024  # past this much output the task is killed
+DEFAULT_NPROC = 32
+DEFAULT_FSIZE_MB = 16
+TMPFS_MB = 64
+STARTUP_TIMEOUT = 60.0  # importing sympy on a loaded 2-core machine can be slow
+PRELOAD = ("math", "cmath", "statistics", "itertools", "functools", "collections", "fractions",
+           "decimal", "random", "re", "json", "string", "heapq", "bisect", "operator", "datetime",
+           "traceback", "ast", "numpy", "sympy")
+# Places that may hold secrets or the repository; hidden (empty tmpfs) inside bwrap.
+SECRET_DIRS = ("/root", "/home", "/work", "/mnt", "/media", "/srv", "/opt", "/run", "/var/tmp",
+               "/var/lib", "/var/log", "/var/mail", "/var/spool", "/var/cache", "/var/backups")
+# Never hidden, whatever a caller asks: the sandbox needs them to run at all.
+SYSTEM_DIRS = {"/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc",
+               "/dev", "/sys", "/var"}
+SANDBOX_ENV = {
+    "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+}
+
+
+@dataclass
+class RunResult:
+    """What one execution produced. `error` is the exception line (e.g. `ZeroDivisionError:
+    division by zero`), never a traceback; `stdout` holds stdout and stderr interleaved."""
+
+    stdout: str = ""
+    error: str | None = None
+    timed_out: bool = False
+    truncated: bool = False
+    output_bytes: int = 0
+    ms: float = 0.0
+    sandbox: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SandboxUnavailable(RuntimeError):
+    """No worker could be started (the interpreter cannot even be launched)."""
+
+
+# -------------------------------------------------------------------------------------------------
+# Which isolation is available
+# -------------------------------------------------------------------------------------------------
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def _python_dirs() -> list[str]:
+    """Directories the interpreter needs to run and import the math stack."""
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    paths = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if paths.get(key):
+            dirs.add(paths[key])
+    for entry in sys.path:
+        if entry and os.path.isdir(entry) and ("site-packages" in entry or entry.endswith("lib-dynload")):
+            dirs.add(entry)
+    return sorted({os.path.realpath(d) for d in dirs if d and os.path.isdir(d)})
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths that lie inside another path of the list."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(_under(path, k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _hidden_paths(extra: tuple[str, ...] = ()) -> list[str]:
+    """Everything to cover with an empty tmpfs: secret dirs, the repo, our cwd and home, extras."""
+    env_extra = tuple(p for p in os.environ.get("TOOLTRACE_SANDBOX_HIDE", "").split(os.pathsep) if p)
+    candidates = [*SECRET_DIRS, str(REPO_ROOT), os.getcwd(), os.path.expanduser("~"), *extra, *env_extra]
+    out: list[str] = []
+    for cand in candidates:
+        real = os.path.realpath(cand)
+        if real in SYSTEM_DIRS or not os.path.exists(real) or _under(real, "/tmp"):
+            continue
+        out.append(real)
+    return _outermost(out)  # a path inside a hidden dir is hidden already
+
+
+def _bwrap_argv(hide: tuple[str, ...] = ()) -> list[str] | None:
+    """The bubblewrap prefix, or None when bwrap is not installed (or disabled)."""
+    if os.environ.get("TOOLTRACE_SANDBOX_NO_BWRAP"):
+        return None
+    bwrap = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
+    if bwrap is None:
+        return None
+    # As root, `--unshare-all` would add a user namespace mapping only uid 0, and then the uid drop
+    # (the only thing that makes RLIMIT_NPROC bite) is impossible: unshare everything else instead.
+    unshare = (["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+               if _is_root() else ["--unshare-all"])
+    argv = [bwrap, *unshare, "--die-with-parent", "--new-session", "--clearenv",
+            "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+            "--size", str(TMPFS_MB * 1024 * 1024), "--tmpfs", "/tmp"]
+    hidden = _hidden_paths(hide)
+    for path in hidden:
+        if os.path.isdir(path):
+            argv += ["--tmpfs", path]
+        else:
+            argv += ["--ro-bind", "/dev/null", path]
+    made: set[str] = set()
+    for path in _outermost(_python_dirs()):
+        top = next((h for h in [*hidden, "/tmp"] if _under(path, h)), None)
+        if top is None:
+            continue
+        # bwrap would create the missing parents as 0700 root dirs, unreadable after the uid drop.
+        parents = []
+        parent = os.path.dirname(path)
+        while _under(parent, top) and parent != top:
+            parents.append(parent)
+            parent = os.path.dirname(parent)
+        for parent in reversed(parents):
+            if parent not in made:
+                made.add(parent)
+                argv += ["--perms", "0755", "--dir", parent]
+        argv += ["--ro-bind", path, path]
+    if _is_root():
+        # Without a user namespace bwrap keeps root's capabilities: keep only what the zygote needs
+        # (switch uid, own the task dir, clean it up, kill the task) — all lost at the uid drop.
+        argv += ["--cap-drop", "ALL"]
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL"):
+            argv += ["--cap-add", cap]
+    for key, val in _sandbox_env().items():
+        argv += ["--setenv", key, val]
+    argv += ["--chdir", "/tmp", "--"]
+    return argv
+
+
+def _sandbox_env() -> dict[str, str]:
+    env = dict(SANDBOX_ENV)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
+    return env
+
+
+_probe_lock = threading.Lock()
+_probe_result: dict[tuple[str, ...], bool] = {}
+
+
+def _bwrap_works(argv: list[str]) -> bool:
+    """bwrap may be installed yet unusable (no namespaces in a container): try it once."""
+    key = tuple(argv)
+    with _probe_lock:
+        if key not in _probe_result:
+            try:
+                proc = subprocess.run([*argv, sys.executable, "-I", "-S", "-c", "pass"], env=_launch_env(),
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, timeout=20, cwd="/")
+                _probe_result[key] = proc.returncode == 0
+            except (OSError, subprocess.TimeoutExpired):
+                _probe_result[key] = False
+        return _probe_result[key]
+
+
+def _launch_env() -> dict[str, str]:
+    """What bwrap itself (or the fallback zygote) is started with: nothing from our environment,
+    so not even /proc/<bwrap>/environ holds a key."""
+    return _sandbox_env()
+
+
+def isolation_mode(hide: tuple[str, ...] = ()) -> str:
+    """A short description of the isolation in force, e.g. `bwrap+uid+rlimits`."""
+    argv = _bwrap_argv(hide)
+    uid = "+uid" if _is_root() else ""
+    if argv is not None and _bwrap_works(argv):
+        return f"bwrap{uid}+rlimits"
+    return f"rlimits{uid} (no bwrap)"
+
+
+# -------------------------------------------------------------------------------------------------
+# One zygote
+# -------------------------------------------------------------------------------------------------
+
+def _read_exact(fd: int, n: int, deadline: float) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            raise TimeoutError
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+class _Zygote:
+    """One warm worker process and its pipes. Used by one thread at a time (the pool ensures it)."""
+
+    def __init__(self, bwrap: list[str] | None, preload: tuple[str, ...]):
+        self.mode = "bwrap" if bwrap else "plain"
+        cfg: dict[str, Any] = {
+            "uid": NOBODY if _is_root() else None,
+            "env": _sandbox_env(),
+            "preload": list(preload),
+            "own_pid_ns": bwrap is not None,
+            "unshare_net": bwrap is None and _is_root(),
+            "nproc_base": 0 if _is_root() else _process_count(os.getuid()),
+        }
+        self.owner_pid = os.getpid()
+        if bwrap is not None:
+            cfg["tmp_root"] = "/tmp"
+            cwd = "/"
+            self.tmp_root: str | None = None
+        else:
+            import tempfile
+
+            self.tmp_root = tempfile.mkdtemp(prefix="tooltrace-sandbox-")
+            os.chmod(self.tmp_root, 0o711)  # the dropped uid must reach its own task dir inside
+            cfg["tmp_root"] = self.tmp_root
+            cwd = self.tmp_root
+        argv = [*(bwrap or []), sys.executable, "-I", "-c", WORKER_SOURCE.read_text(), json.dumps(cfg)]
+        debug = bool(os.environ.get("TOOLTRACE_SANDBOX_DEBUG"))
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=None if debug else subprocess.DEVNULL, env=_launch_env(),
+                                     cwd=cwd, start_new_session=True, close_fds=True, bufsize=0)
+        try:
+            ready = self._recv(time.monotonic() + STARTUP_TIMEOUT)
+        except (EOFError, TimeoutError, ValueError) as exc:
+            self.close()
+            raise SandboxUnavailable(f"sandbox worker did not start ({type(exc).__name__})") from None
+        if not ready.get("ready"):
+            self.close()
+            raise SandboxUnavailable("sandbox worker did not start")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.owner_pid == os.getpid()
+
+    def _send(self, obj: dict[str, Any]) -> None:
+        data = json.dumps(obj).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(struct.pack(">I", len(data)) + data)
+
+    def _recv(self, deadline: float) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        (size,) = struct.unpack(">I", _read_exact(fd, 4, deadline))
+        return json.loads(_read_exact(fd, size, deadline))
+
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one task and wait for its result; raises on a dead or hung zygote."""
+        self._send(request)
+        # The zygote kills the task at timeout + 0.5 s; allow it time to clean up before we give up.
+        return self._recv(time.monotonic() + request["timeout"] + 10.0)
+
+    def close(self) -> None:
+        if self.owner_pid != os.getpid():
+            return  # a forked copy: the process belongs to our parent
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        if self.tmp_root:
+            shutil.rmtree(self.tmp_root, ignore_errors=True)
+
+
+def _process_count(uid: int) -> int:
+    count = 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat(f"/proc/{name}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+# -------------------------------------------------------------------------------------------------
+# The pool
+# -------------------------------------------------------------------------------------------------
+
+class Sandbox:
+    """A small pool of zygotes. Thread-safe: each call borrows one zygote for its duration."""
+
+    def __init__(self, max_workers: int | None = None, *, hide: tuple[str, ...] = (),
+                 use_bwrap: bool | None = None, preload: tuple[str, ...] = PRELOAD):
+        self.max_workers = max_workers or int(os.environ.get("TOOLTRACE_SANDBOX_WORKERS", "0")) or 2
+        self.hide = tuple(hide)
+        self.preload = tuple(preload)
+        self._use_bwrap = use_bwrap
+        self._bwrap: list[str] | None = None
+        self._resolved = False
+        self._idle: list[_Zygote] = []
+        self._count = 0
+        self._cond = threading.Condition()
+        self._closed = False
+
+    # -- mode ---------------------------------------------------------------------------------
+    def _resolve(self) -> None:
+        if self._resolved:
+            return
+        argv = None if self._use_bwrap is False else _bwrap_argv(self.hide)
+        if argv is not None and not _bwrap_works(argv):
+            argv = None
+        if argv is None and self._use_bwrap:
+            raise SandboxUnavailable("bwrap was required but is not usable here")
+        self._bwrap = argv
+        self._resolved = True
+
+    @property
+    def mode(self) -> str:
+        self._resolve()
+        uid = "+uid" if _is_root() else ""
+        return f"bwrap{uid}+rlimits" if self._bwrap else f"rlimits{uid} (no bwrap)"
+
+    # -- borrowing ----------------------------------------------------------------------------
+    def _acquire(self) -> _Zygote:
+        with self._cond:
+            if self._closed:
+                raise SandboxUnavailable("sandbox is shut down")
+            self._resolve()
+            while True:
+                while self._idle:
+                    z = self._idle.pop()
+                    if z.alive():
+                        return z
+                    self._count -= 1
+                    z.close()
+                if self._count < self.max_workers:
+                    self._count += 1
+                    break
+                self._cond.wait()
+        try:
+            return _Zygote(self._bwrap, self.preload)
+        except BaseException:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            raise
+
+    def _release(self, z: _Zygote, healthy: bool) -> None:
+        with self._cond:
+            if healthy and not self._closed and z.alive():
+                self._idle.append(z)
+            else:
+                self._count -= 1
+                z.close()
+            self._cond.notify()
+
+    def warm(self, n: int = 1) -> None:
+        """Start up to `n` zygotes now, so the first calls do not pay the imports."""
+        borrowed = [self._acquire() for _ in range(min(n, self.max_workers))]
+        for z in borrowed:
+            self._release(z, True)
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, code: str, timeout: float = DEFAULT_TIMEOUT, *, memory_mb: int = DEFAULT_MEMORY_MB,
+            max_output: int = DEFAULT_MAX_OUTPUT, nproc: int = DEFAULT_NPROC,
+            fsize_mb: int = DEFAULT_FSIZE_MB) -> RunResult:
+        """Run `code` in a fresh sandboxed child. Never raises for anything the code does."""
+        timeout = float(min(max(timeout, 0.05), MAX_TIMEOUT))
+        request = {"code": code, "timeout": timeout, "memory_mb": int(memory_mb),
+                   "max_output": int(max_output), "hard_output_cap": HARD_OUTPUT_CAP, "nproc": int(nproc),
+                   "fsize_mb": int(fsize_mb), "nofile": 256}
+        for attempt in range(2):
+            z = self._acquire()
+            try:
+                reply = z.run(request)
+            except TimeoutError:
+                self._release(z, False)
+                return RunResult(error=f"TimeoutError: execution exceeded the {timeout:g} s time limit",
+                                 timed_out=True, sandbox=self.mode)
+            except (EOFError, OSError, ValueError):
+                # The zygote died. If it died before taking the task (killed while idle), retry once.
+                self._release(z, False)
+                if attempt == 0:
+                    continue
+                return RunResult(error="sandbox worker died while running the code", sandbox=self.mode)
+            self._release(z, not reply.get("setup_failed"))
+            fields = {k: reply[k] for k in ("stdout", "error", "timed_out", "truncated", "output_bytes", "ms")
+                      if k in reply}
+            return RunResult(**fields, sandbox=self.mode)
+        raise AssertionError("unreachable")
+
+    def shutdown(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+            self._cond.notify_all()
+        for z in idle:
+            z.close()
+
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox() -> Sandbox:
+    global _default
+    with _default_lock:
+        if _default is None or _default._closed:
+            _default = Sandbox()
+        return _default
+
+
+def run(code: str, timeout: float = DEFAULT_TIMEOUT, **limits: Any) -> RunResult:
+    """Run `code` in the shared default sandbox pool (see `Sandbox.run`)."""
+    return default_sandbox().run(code, timeout, **limits)
+
+
+def warm(n: int = 1) -> None:
+    default_sandbox().warm(n)
+
+
+def shutdown() -> None:
+    """Close the default pool's zygotes (also done automatically at interpreter exit)."""
+    global _default
+    with _default_lock:
+        pool, _default = _default, None
+    if pool is not None:
+        pool.shutdown()
+
+
+def _after_fork_in_child() -> None:
+    # A forked process must not share the parent's zygotes (their pipes carry the parent's tasks).
+    global _default, _default_lock
+    _default = None
+    _default_lock = threading.Lock()
+
+
+atexit.register(shutdown)
+os.register_at_fork(after_in_child=_after_fork_in_child)

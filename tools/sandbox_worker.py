@@ -1,0 +1,408 @@
+"""The sandbox "zygote": a warm interpreter that forks one locked-down child per piece of code.
+
+This file is *not* imported by the pipeline. `tools/sandbox.py` reads its source and starts it as
+`python -I -c <source> <config-json>` inside bubblewrap (or, without bwrap, as a plain child with a
+scrubbed environment). Why a zygote: importing numpy + sympy costs ~370 ms, forking a process that
+already has them costs ~2 ms, so every task gets a fresh process without paying for the imports.
+
+Protocol with the parent (over the zygote's stdin/stdout, which are moved away from fds 0/1 so that
+nothing else can write into them): each message is a 4-byte big-endian length and a JSON object.
+  zygote -> parent, once:   {"ready": true, "pid": ..., "uid_drop": bool, "vm_kb": int}
+  parent -> zygote:         {"code": str, "timeout": float, "memory_mb": int, "max_output": int, ...}
+  zygote -> parent:         {"stdout": str, "error": str|null, "timed_out": bool, "truncated": bool, ...}
+
+The child (one per task): new session, stdin from /dev/null, stdout+stderr into a pipe the zygote
+reads, every other descriptor closed (so user code cannot reach the protocol pipe), its own temp dir
+as cwd, rlimits (address space, CPU, processes, file size, open files, no core dumps), then drops to
+an unprivileged uid (RLIMIT_NPROC is ignored for root, so without this a fork bomb is unstoppable).
+After the task the zygote kills everything the task left behind and deletes its directory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import time
+
+PR_SET_CHILD_SUBREAPER = 36
+CLONE_NEWNET = 0x40000000
+GRACE = 0.5  # seconds between the child's own soft timeout and the hard kill
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+def read_msg(fd: int) -> dict:
+    (size,) = struct.unpack(">I", _read_exact(fd, 4))
+    return json.loads(_read_exact(fd, size))
+
+
+def write_msg(fd: int, obj: dict) -> None:
+    data = json.dumps(obj).encode()
+    data = struct.pack(">I", len(data)) + data
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+class _Timeout(BaseException):
+    """Raised in the child by its own timer; a BaseException so `except Exception` in user code
+    does not swallow it (if user code swallows it anyway, the zygote's hard kill follows)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The child: runs the user's code and nothing else.
+# ---------------------------------------------------------------------------------------------
+
+def _lock_down(req: dict, cfg: dict, task_dir: str) -> None:
+    """Everything that must happen before user code runs; raises if isolation cannot be applied."""
+    os.chdir(task_dir)
+    for key in list(os.environ):
+        if key not in cfg["env"]:
+            del os.environ[key]
+    os.environ.update(cfg["env"])
+    os.environ["HOME"] = os.environ["TMPDIR"] = task_dir
+    tempfile.tempdir = task_dir
+
+    timeout = float(req["timeout"])
+    mem = int(req["memory_mb"]) * 1024 * 1024
+    mem = max(mem, cfg["vm_bytes"] + 64 * 1024 * 1024)  # never below what the zygote already maps
+    cpu = int(timeout) + 2
+    limits = [
+        (resource.RLIMIT_AS, mem),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_FSIZE, int(req["fsize_mb"]) * 1024 * 1024),
+        (resource.RLIMIT_NOFILE, int(req["nofile"])),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    if cfg["uid"] is not None or os.getuid() != 0:
+        limits.append((resource.RLIMIT_NPROC, int(req["nproc"]) + cfg.get("nproc_base", 0)))
+    for which, value in limits:
+        hard = value + 1 if which == resource.RLIMIT_CPU else value  # SIGXCPU first, SIGKILL a second later
+        resource.setrlimit(which, (value, hard))
+
+    if cfg.get("unshare_net"):
+        # Fallback mode (no bwrap): still take the network away when we are allowed to.
+        libc = _libc()
+        if libc is None or libc.unshare(CLONE_NEWNET) != 0:
+            raise OSError("cannot unshare the network namespace")
+    if cfg["uid"] is not None:
+        uid = int(cfg["uid"])
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() != uid or os.geteuid() != uid:
+            raise OSError("uid drop failed")
+
+
+def _run_child(req: dict, cfg: dict, task_dir: str, out_w: int, res_w: int) -> None:
+    """In the forked child. Never returns."""
+    result: dict = {"error": None, "timed_out": False}
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out_w, 1)
+        os.dup2(out_w, 2)
+        os.dup2(res_w, 3)
+        os.closerange(4, 65536)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _lock_down(req, cfg, task_dir)
+    except BaseException as exc:  # noqa: BLE001 - isolation failed: refuse to run the code
+        try:
+            os.write(3, json.dumps({"error": f"sandbox setup failed: {exc}", "setup_failed": True}).encode())
+        finally:
+            os._exit(70)
+
+    import builtins
+    import io
+
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace")
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.argv = ["<sandbox>"]
+    sys.path = [p for p in sys.path if p]  # no cwd-relative imports
+
+    def _on_alarm(signum, frame):  # noqa: ARG001
+        raise _Timeout
+
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGXCPU, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, float(req["timeout"]))
+    try:
+        _exec_user_code(req["code"], builtins)
+    except _Timeout:
+        result["timed_out"] = True
+        result["error"] = f"TimeoutError: execution exceeded the {req['timeout']:g} s time limit"
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            result["error"] = f"SystemExit: {exc.code}"
+    except BaseException as exc:  # noqa: BLE001 - report the exception line, as Python would
+        result["error"] = _error_line(exc)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001
+                pass
+        os.write(3, json.dumps(result).encode()[:65536])
+    finally:
+        os._exit(0)
+
+
+def _error_line(exc: BaseException) -> str:
+    """`ZeroDivisionError: division by zero` — the last line of a traceback, plus the line number
+    for a syntax error (the code a model wrote has no file to point at)."""
+    import traceback
+
+    if isinstance(exc, SyntaxError):
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        return f"{type(exc).__name__}: {exc.msg}{where}"
+    lines = traceback.format_exception_only(type(exc), exc)
+    text = lines[-1].strip() if lines else type(exc).__name__
+    return text[:1000]
+
+
+def _exec_user_code(code: str, builtins_mod) -> None:
+    """Run `code` as a script; a final bare expression is echoed like in a notebook
+    (models often end with `result` instead of `print(result)`)."""
+    import ast
+
+    tree = ast.parse(code, filename="<string>", mode="exec")
+    namespace = {"__name__": "__main__", "__builtins__": builtins_mod}
+    body, last = tree.body, None
+    if body and isinstance(body[-1], ast.Expr):
+        body, last = body[:-1], body[-1]
+    exec(compile(ast.Module(body=body, type_ignores=[]), "<string>", "exec"), namespace)  # noqa: S102
+    if last is not None:
+        exec(compile(ast.Interactive(body=[last]), "<string>", "single"), namespace)  # noqa: S102
+
+
+# ---------------------------------------------------------------------------------------------
+# The zygote: forks children, collects their output, cleans up after them.
+# ---------------------------------------------------------------------------------------------
+
+def _children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (orphans of a task are re-parented to us: subreaper)."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(name))
+    return found
+
+
+def _kill_everything(child: int, cfg: dict) -> int:
+    """Kill the task and anything it spawned, however it tried to escape (setsid, double fork);
+    return the task's wait status."""
+    if cfg.get("own_pid_ns"):
+        # Alone in our pid namespace with bwrap's init: kill(-1) reaches exactly the task's processes.
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        os.killpg(child, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.kill(child, signal.SIGKILL)
+    except OSError:
+        pass
+    _, status = os.waitpid(child, 0)
+    me = os.getpid()
+    for _ in range(20):
+        kids = _children_of(me)
+        if not kids:
+            break
+        for pid in kids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap_all(block_for=0.05)
+    return status
+
+
+def _reap_all(block_for: float = 0.0) -> None:
+    end = time.monotonic() + block_for
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() >= end:
+                return
+            time.sleep(0.002)
+
+
+def _run_task(req: dict, cfg: dict) -> dict:
+    started = time.monotonic()
+    task_dir = tempfile.mkdtemp(prefix="task-", dir=cfg["tmp_root"])
+    if cfg["uid"] is not None:
+        os.chown(task_dir, cfg["uid"], cfg["uid"])
+    os.chmod(task_dir, 0o700)
+    out_r, out_w = os.pipe()
+    res_r, res_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(out_r)
+            os.close(res_r)
+            _run_child(req, cfg, task_dir, out_w, res_w)
+        finally:
+            os._exit(71)
+    os.close(out_w)
+    os.close(res_w)
+
+    max_output = int(req["max_output"])
+    hard_cap = max(int(req["hard_output_cap"]), max_output)
+    kept = bytearray()
+    total = 0
+    res = bytearray()
+    deadline = started + float(req["timeout"]) + GRACE
+    open_fds = {out_r, res_r}
+    hard_killed = None
+    while open_fds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            hard_killed = "timeout"
+            break
+        ready, _, _ = select.select(list(open_fds), [], [], left)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            if fd == out_r:
+                total += len(chunk)
+                if len(kept) <= max_output:
+                    kept += chunk[: max_output + 1 - len(kept)]
+                if total > hard_cap:
+                    hard_killed = "output"
+            elif len(res) < 65536:
+                res += chunk
+        if hard_killed:
+            break
+    status = _kill_everything(pid, cfg)
+    _reap_all()
+    os.close(out_r)
+    os.close(res_r)
+    shutil.rmtree(task_dir, ignore_errors=True)
+
+    try:
+        info = json.loads(bytes(res)) if res else {}
+        if not isinstance(info, dict):
+            info = {}
+    except ValueError:
+        info = {}
+    truncated = total > max_output
+    text = bytes(kept[:max_output]).decode("utf-8", errors="ignore" if truncated else "replace")
+    error = info.get("error") if isinstance(info.get("error"), str) else None
+    timed_out = bool(info.get("timed_out")) or hard_killed == "timeout"
+    if hard_killed == "timeout":
+        error = f"TimeoutError: execution exceeded the {req['timeout']:g} s time limit"
+    elif hard_killed == "output":
+        error = f"OutputLimitExceeded: more than {hard_cap} bytes of output; process killed"
+    elif not info and os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        why = {"SIGXCPU": "CPU time limit", "SIGXFSZ": "file size limit",
+               "SIGKILL": "killed (memory, CPU or process limit)"}.get(name, "")
+        error = f"Killed by {name}" + (f": {why}" if why and name != "SIGKILL" else f" ({why})" if why else "")
+    elif not info:
+        error = f"process exited with status {os.waitstatus_to_exitcode(status)} before reporting a result"
+    return {
+        "stdout": text,
+        "error": error,
+        "timed_out": timed_out,
+        "truncated": truncated,
+        "output_bytes": total,
+        "setup_failed": bool(info.get("setup_failed")),
+        "ms": round((time.monotonic() - started) * 1000, 2),
+    }
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    for key, val in cfg["env"].items():
+        os.environ[key] = val  # e.g. OPENBLAS_NUM_THREADS=1 before numpy loads its BLAS
+    # Move the protocol pipe off fds 0/1 so stray prints from imports cannot corrupt it.
+    proto_in, proto_out = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.set_inheritable(proto_in, False)
+    os.set_inheritable(proto_out, False)
+
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mod in cfg["preload"]:
+            try:
+                importlib.import_module(mod)
+            except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
+                pass
+
+    libc = _libc()
+    if libc is not None:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with open("/proc/self/status") as fh:
+        vm_kb = next((int(line.split()[1]) for line in fh if line.startswith("VmSize:")), 0)
+    cfg["vm_bytes"] = vm_kb * 1024
+    write_msg(proto_out, {"ready": True, "pid": os.getpid(), "uid_drop": cfg["uid"] is not None,
+                          "vm_kb": vm_kb})
+    while True:
+        try:
+            req = read_msg(proto_in)
+        except (EOFError, OSError, ValueError):
+            return
+        try:
+            reply = _run_task(req, cfg)
+        except Exception as exc:  # noqa: BLE001 - a zygote bug must not look like user code's error
+            reply = {"stdout": "", "error": f"sandbox failure: {type(exc).__name__}: {exc}",
+                     "timed_out": False, "truncated": False, "setup_failed": True}
+        write_msg(proto_out, reply)
+
+
+if __name__ == "__main__":
+    main()
