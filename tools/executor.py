@@ -3,8 +3,8 @@
 Why workers: tool arguments come from an LLM, and even a safely *parsed* expression can be expensive
 (`expand((x+1)**100000)`, a hard Z3 problem). Each call runs in a persistent worker process with an
 address-space cap; the caller waits at most `timeout` seconds, then kills the worker (and starts a fresh
-one), so the calling process always keeps working. Workers are forked from a forkserver that has already
-imported SymPy/Z3 (≈1 s once), so a call costs an IPC round trip, not an interpreter start.
+one), so the calling process always keeps working. Workers are persistent `python -m tools.worker`
+processes that import SymPy/Z3 once (≈1 s), so a call costs an IPC round trip, not an interpreter start.
 
 Why a cache: many problems share tool calls, and the execute stage re-runs every call a trace claims. The
 key is a content hash of the tools' source code + tool + op + canonical arguments, so a code change
@@ -16,12 +16,14 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import queue
-import resource
+import select
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,63 +34,54 @@ MEMORY_LIMIT_MB = int(os.environ.get("TOOLTRACE_TOOL_MEMORY_MB", "2048"))
 POOL_SIZE = int(os.environ.get("TOOLTRACE_TOOL_WORKERS", str(os.cpu_count() or 2)))
 
 
-# -- worker side ---------------------------------------------------------------------------------
-def _worker_main(conn: Any, memory_mb: int) -> None:
-    """Loop: receive (tool, op, args), run the op, send back the result as a dict."""
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from tools.catalog import TOOLS
-
-    while True:
-        try:
-            tool, op, args = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
-        try:
-            result = TOOLS[tool].ops[op].run(args)
-        except MemoryError:
-            result = ToolResult.failure("memory limit exceeded")
-        except RecursionError:
-            result = ToolResult.failure("expression too deeply nested")
-        except Exception as exc:  # a bug in an op: report it briefly, keep serving
-            result = ToolResult.failure(f"{op} failed: {type(exc).__name__}: {str(exc)[:200]}")
-        try:
-            conn.send(result.model_dump())
-        except MemoryError:
-            conn.send(ToolResult.failure("memory limit exceeded").model_dump())
-
-
-# -- parent side ---------------------------------------------------------------------------------
-_ctx: Any = None
-
-
-def _context() -> Any:
-    global _ctx
-    if _ctx is None:
-        # One BLAS thread per worker: the address-space cap is per process and BLAS arenas are large.
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        _ctx = mp.get_context("forkserver")
-        _ctx.set_forkserver_preload(["tools.catalog"])
-    return _ctx
+# -- workers -------------------------------------------------------------------------------------
+_PKG_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 class _Worker:
+    """One `python -m tools.worker` child speaking JSON lines over its stdin/stdout."""
+
     def __init__(self, memory_mb: int):
-        ctx = _context()
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
-        self.proc.start()
-        child.close()
+        env = dict(os.environ)
+        # One BLAS thread: the address-space cap is per process and BLAS thread arenas are large.
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PKG_ROOT, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen([sys.executable, "-m", "tools.worker", str(memory_mb)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=env, cwd=_PKG_ROOT)
+        self._buf = b""
+        self.ready = False
+
+    def _readline(self, deadline: float | None) -> bytes | None:
+        """A line from the worker, or None at the deadline; raises EOFError if the worker died."""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise EOFError("worker exited")
+            self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        return line
+
+    def request(self, payload: str, timeout: float) -> bytes | None:
+        if not self.ready:  # first use: wait for the imports to finish (not counted in the call's limit)
+            if self._readline(time.monotonic() + 120) is None:
+                raise EOFError("worker did not start")
+            self.ready = True
+        self.proc.stdin.write(payload.encode() + b"\n")
+        self.proc.stdin.flush()
+        return self._readline(time.monotonic() + timeout)
 
     def kill(self) -> None:
         try:
             self.proc.kill()
-            self.proc.join(timeout=5)
+            self.proc.wait(timeout=5)
         except Exception:
             pass
-        self.conn.close()
 
 
 class WorkerPool:
@@ -103,36 +96,38 @@ class WorkerPool:
         self._workers: list[_Worker] = []
 
     def _acquire(self) -> _Worker:
-        with self._lock:
-            if self._idle.empty() and self._created < self.size:
-                self._created += 1
-                worker = _Worker(self.memory_mb)
-                self._workers.append(worker)
-                return worker
-        return self._idle.get()
+        while True:
+            with self._lock:
+                if self._idle.empty() and self._created < self.size:
+                    self._created += 1
+                    worker = _Worker(self.memory_mb)
+                    self._workers.append(worker)
+                    return worker
+            try:  # poll, so a slot freed by a killed worker is noticed
+                return self._idle.get(timeout=0.05)
+            except queue.Empty:
+                continue
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         with self._lock:
-            self._workers.remove(worker)
-            fresh = _Worker(self.memory_mb)
-            self._workers.append(fresh)
-        self._idle.put(fresh)
+            if worker in self._workers:
+                self._workers.remove(worker)
+            self._created -= 1  # a fresh worker is started lazily by the next caller
 
     def run(self, tool: str, op: str, args: dict[str, Any], timeout: float) -> tuple[ToolResult, bool]:
         """Return (result, cacheable)."""
         worker = self._acquire()
         try:
-            worker.conn.send((tool, op, args))
-            if not worker.conn.poll(timeout):
-                self._replace(worker)
-                return ToolResult.failure(f"timed out after {timeout:g} s (the computation is too large)"), False
-            payload = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            line = worker.request(json.dumps([tool, op, args], default=str), timeout)
+        except (EOFError, OSError, BrokenPipeError, ValueError):
             self._replace(worker)
             return ToolResult.failure("the computation exceeded the memory or resource limit"), False
+        if line is None:
+            self._replace(worker)
+            return ToolResult.failure(f"timed out after {timeout:g} s (the computation is too large)"), False
         self._idle.put(worker)
-        return ToolResult.model_validate(payload), True
+        return ToolResult.model_validate_json(line), True
 
     def close(self) -> None:
         with self._lock:
