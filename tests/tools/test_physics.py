@@ -387,4 +387,9 @@ def test_schemas_are_plain_json_without_nulls():
     assert '"null"' not in text
     assert set(tool.ops) == {"unit_convert", "kinematics", "ideal_gas", "waves", "constant", "energy",
                              "electricity", "optics", "projectile", "shm"}
-    assert json.loads(text)["input_schema"]["properties"]["do"]["unit"] == "m"
+    props = json.loads(text)["input_schema"]["properties"]
+    assert props["do"]["unit"] == "m"
+    # shared names: every op's meaning, the union of kinds, no constraint only one op has
+    assert set(props["kind"]["enum"]) >= {"ohms_law", "thin_lens", "snell", "doppler", "kinetic", "pendulum"}
+    assert "focal length" in props["f"]["description"] and "frequency" in props["f"]["description"]
+    assert "exclusiveMinimum" not in props["f"]  # a diverging lens has f < 0
