@@ -132,7 +132,8 @@ def _run_child(req: dict, cfg: dict, task_dir: str, out_w: int, res_w: int) -> N
         _lock_down(req, cfg, task_dir)
     except BaseException as exc:  # noqa: BLE001 - isolation failed: refuse to run the code
         try:
-            os.write(3, json.dumps({"error": f"sandbox setup failed: {exc}", "setup_failed": True}).encode())
+            os.write(3, json.dumps({"pid": os.getpid(), "error": f"sandbox setup failed: {exc}",
+                                    "setup_failed": True}).encode() + b"\n")
         finally:
             os._exit(70)
 
@@ -169,7 +170,9 @@ def _run_child(req: dict, cfg: dict, task_dir: str, out_w: int, res_w: int) -> N
                 stream.flush()
             except BaseException:  # noqa: BLE001
                 pass
-        os.write(3, json.dumps(result).encode()[:65536])
+        # Tagged with our pid: processes the code forked share this pipe and may write here too.
+        result["pid"] = os.getpid()
+        os.write(3, json.dumps(result).encode()[:60000] + b"\n")
     finally:
         os._exit(0)
 
@@ -227,9 +230,9 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def _kill_everything(child: int, cfg: dict) -> int:
+def _kill_everything(child: int, cfg: dict, status: int | None) -> int:
     """Kill the task and anything it spawned, however it tried to escape (setsid, double fork);
-    return the task's wait status."""
+    return the task's wait status (`status` when it was already reaped)."""
     if cfg.get("own_pid_ns"):
         # Alone in our pid namespace with bwrap's init: kill(-1) reaches exactly the task's processes.
         try:
@@ -240,11 +243,12 @@ def _kill_everything(child: int, cfg: dict) -> int:
         os.killpg(child, signal.SIGKILL)
     except OSError:
         pass
-    try:
-        os.kill(child, signal.SIGKILL)
-    except OSError:
-        pass
-    _, status = os.waitpid(child, 0)
+    if status is None:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status = os.waitpid(child, 0)
     me = os.getpid()
     for _ in range(20):
         kids = _children_of(me)
@@ -299,12 +303,18 @@ def _run_task(req: dict, cfg: dict) -> dict:
     deadline = started + float(req["timeout"]) + GRACE
     open_fds = {out_r, res_r}
     hard_killed = None
+    status = None
     while open_fds:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            hard_killed = "timeout"
+        now = time.monotonic()
+        if status is None:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                # The script is over; whatever it left running (holding our pipes) gets 0.2 s more.
+                status, deadline = st, min(deadline, now + 0.2)
+        if now >= deadline:
+            hard_killed = "timeout" if status is None else "leftovers"
             break
-        ready, _, _ = select.select(list(open_fds), [], [], left)
+        ready, _, _ = select.select(list(open_fds), [], [], min(deadline - now, 0.05))
         for fd in ready:
             chunk = os.read(fd, 65536)
             if not chunk:
@@ -320,18 +330,20 @@ def _run_task(req: dict, cfg: dict) -> dict:
                 res += chunk
         if hard_killed:
             break
-    status = _kill_everything(pid, cfg)
+    status = _kill_everything(pid, cfg, status)
     _reap_all()
     os.close(out_r)
     os.close(res_r)
     shutil.rmtree(task_dir, ignore_errors=True)
 
-    try:
-        info = json.loads(bytes(res)) if res else {}
-        if not isinstance(info, dict):
-            info = {}
-    except ValueError:
-        info = {}
+    info: dict = {}
+    for line in bytes(res).splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict) and item.get("pid") == pid:
+            info = item
     truncated = total > max_output
     text = bytes(kept[:max_output]).decode("utf-8", errors="ignore" if truncated else "replace")
     error = info.get("error") if isinstance(info.get("error"), str) else None
