@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _UNITS = (r"(?:m/s\^?2?|m/s²|km/h|mph|kg|g|mg|mol|mmol|M|mM|L|mL|J|kJ|eV|N|Pa|kPa|atm|K|°C|°F|Hz|kHz|MHz|nm|mm|"
-          r"cm|m|km|s|ms|V|mV|A|mA|Ω|ohms?|W|kW|T|C|μC|uC|F|μF|uF|H|dB|rad)")
+          r"cm|m|km|s|ms|V|mV|A|mA|Ω|ohms?|W|kW|T|C|μC|uC|F|μF|uF|H|dB|rad|°|degrees?)")
 _QUANTITY = re.compile(rf"(?<![\w.])-?\d+(?:\.\d+)?(?:\s*[x×]\s*10\^?\{{?-?\d+\}}?)?\s*{_UNITS}(?![A-Za-z])")
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
 
