@@ -63,7 +63,7 @@ TOOL = PhysicsTool(
     "physics",
     "Physics calculator in SI units: unit conversion (pint), CODATA constants (scipy.constants), "
     "kinematics (suvat), ideal gas law, waves, energy, electricity, optics, projectile motion and "
-    "simple harmonic motion. Numbers are SI (angles in degrees); strings with units like \"72 km/h\" "
+    'simple harmonic motion. Numbers are SI (angles in degrees); strings with units like "72 km/h" '
     "are converted.",
     aliases=("physics_calc",),
 )
@@ -249,14 +249,21 @@ def physics_op(name: str, description: str, aliases: tuple[str, ...] = ()) -> An
 # unit_convert
 class UnitConvertArgs(PhysArgs):
     value: float = Field(description="the number to convert")
-    from_unit: str = Field(description="unit of `value`, e.g. 'km/h', 'degC', 'eV', 'psi'",
-                           validation_alias=AliasChoices("from_unit", "from", "unit", "source_unit"))
-    to_unit: str = Field(description="unit to convert to, e.g. 'm/s', 'K', 'J'",
-                         validation_alias=AliasChoices("to_unit", "to", "target_unit"))
+    from_unit: str = Field(
+        description="unit of `value`, e.g. 'km/h', 'degC', 'eV', 'psi'",
+        validation_alias=AliasChoices("from_unit", "from", "unit", "source_unit"),
+    )
+    to_unit: str = Field(
+        description="unit to convert to, e.g. 'm/s', 'K', 'J'",
+        validation_alias=AliasChoices("to_unit", "to", "target_unit"),
+    )
 
 
-@physics_op("unit_convert", "Convert a value between compatible units (pint).",
-         aliases=("convert", "convert_units", "unit_conversion", "units", "convert_unit"))
+@physics_op(
+    "unit_convert",
+    "Convert a value between compatible units (pint).",
+    aliases=("convert", "convert_units", "unit_conversion", "units", "convert_unit"),
+)
 def unit_convert(a: UnitConvertArgs) -> ToolResult:
     for text in (a.from_unit, a.to_unit):
         _check_unit_text(text)
@@ -267,14 +274,17 @@ def unit_convert(a: UnitConvertArgs) -> ToolResult:
         result = reg.Quantity(a.value, src).to(dst)
     except pint.errors.DimensionalityError:
         d1, d2 = reg.Quantity(1, a.from_unit).dimensionality, reg.Quantity(1, a.to_unit).dimensionality
-        raise ToolError(f"cannot convert {a.from_unit} ({d1}) to {a.to_unit} ({d2}): "
-                        "incompatible dimensions") from None
+        raise ToolError(
+            f"cannot convert {a.from_unit} ({d1}) to {a.to_unit} ({d2}): incompatible dimensions"
+        ) from None
     except pint.errors.UndefinedUnitError as exc:
         raise ToolError(f"unknown unit: {exc}") from None
     except pint.errors.PintError as exc:
         raise ToolError(f"cannot convert: {exc}") from None
     except (AttributeError, SyntaxError, KeyError, IndexError) as exc:
-        raise ToolError(f"cannot read the units '{a.from_unit}' / '{a.to_unit}' ({type(exc).__name__})") from None
+        raise ToolError(
+            f"cannot read the units '{a.from_unit}' / '{a.to_unit}' ({type(exc).__name__})"
+        ) from None
     mag = float(result.magnitude)
     _finite(result=mag)
     text = f"{fmt_number(a.value)} {a.from_unit} = {fmt_quantity(mag, a.to_unit)}"
@@ -286,11 +296,21 @@ def unit_convert(a: UnitConvertArgs) -> ToolResult:
 _SUVAT = ("s", "u", "v", "a", "t")
 _SUVAT_UNITS = {"s": "m", "u": "m/s", "v": "m/s", "a": "m/s^2", "t": "s"}
 # Each equation leaves out one variable; keyed by the variable it leaves out.
-_EQ_VARS = {"s": {"u", "v", "a", "t"}, "v": {"s", "u", "a", "t"}, "u": {"s", "v", "a", "t"},
-            "t": {"s", "u", "v", "a"}, "a": {"s", "u", "v", "t"}}
+_EQ_VARS = {
+    "s": {"u", "v", "a", "t"},
+    "v": {"s", "u", "a", "t"},
+    "u": {"s", "v", "a", "t"},
+    "t": {"s", "u", "v", "a"},
+    "a": {"s", "u", "v", "t"},
+}
 # For each unknown, the equations to try (by left-out variable): linear ones before quadratics/roots.
-_SOLVE_ORDER = {"t": ("s", "a", "v", "u"), "s": ("a", "v", "u", "t"), "a": ("s", "v", "u", "t"),
-                "u": ("s", "a", "v", "t"), "v": ("s", "a", "u", "t")}
+_SOLVE_ORDER = {
+    "t": ("s", "a", "v", "u"),
+    "s": ("a", "v", "u", "t"),
+    "a": ("s", "v", "u", "t"),
+    "u": ("s", "a", "v", "t"),
+    "v": ("s", "a", "u", "t"),
+}
 
 
 class KinematicsArgs(PhysArgs):
@@ -316,8 +336,10 @@ def _quadratic_t(qa: float, qb: float, qc: float, notes: list[str]) -> float | N
     tol = 1e-12 * max(1.0, *(abs(r) for r in roots))
     positive = [r for r in roots if r > tol]
     if len(positive) == 2:
-        notes.append(f"t has two positive roots ({fmt_quantity(positive[0], 's')} and "
-                     f"{fmt_quantity(positive[1], 's')}); the earlier one is used")
+        notes.append(
+            f"t has two positive roots ({fmt_quantity(positive[0], 's')} and "
+            f"{fmt_quantity(positive[1], 's')}); the earlier one is used"
+        )
     if positive:
         return positive[0]
     if any(abs(r) <= tol for r in roots):
@@ -374,8 +396,10 @@ def _suvat_solve(x: str, eq: str, k: dict[str, float], notes: list[str]) -> floa
             sq = other * other + (2 * a * s if x == "v" else -2 * a * s)
             if sq < 0:
                 raise ToolError(f"no real {x}: {x}² would be negative for these values")
-            notes.append(f"{x} is only determined up to sign (±{fmt_number(math.sqrt(sq))}); "
-                         "the positive value is used")
+            notes.append(
+                f"{x} is only determined up to sign (±{fmt_number(math.sqrt(sq))}); "
+                "the positive value is used"
+            )
             return math.sqrt(sq)
     return None
 
@@ -399,26 +423,38 @@ def solve_suvat(known: dict[str, float]) -> tuple[dict[str, float], list[str]]:
                 unknown.remove(x)
                 break
         else:
-            raise ToolError(f"cannot determine {', '.join(sorted(unknown))} from the given values "
-                            "(e.g. a = 0 with u = v leaves t undetermined)")
+            raise ToolError(
+                f"cannot determine {', '.join(sorted(unknown))} from the given values "
+                "(e.g. a = 0 with u = v leaves t undetermined)"
+            )
     if vals["t"] < 0:
         raise ToolError(f"no solution with t ≥ 0 (t would be {fmt_number(vals['t'])} s)")
     _finite(**vals)
     s, u, v, a, t = (vals[n] for n in _SUVAT)
     # Each equation as its terms (summing to zero); compare the residual with the largest term.
-    checks = [(v, -u, -a * t), (s, -u * t, -a * t * t / 2), (s, -v * t, a * t * t / 2),
-              (v * v, -u * u, -2 * a * s), (s, -u * t / 2, -v * t / 2)]
+    checks = [
+        (v, -u, -a * t),
+        (s, -u * t, -a * t * t / 2),
+        (s, -v * t, a * t * t / 2),
+        (v * v, -u * u, -2 * a * s),
+        (s, -u * t / 2, -v * t / 2),
+    ]
     for terms in checks:
         if abs(sum(terms)) > 1e-6 * max(max(abs(x) for x in terms), 1e-300):
-            raise ToolError("the given values are inconsistent with constant acceleration "
-                            "(give exactly three of s, u, v, a, t)")
+            raise ToolError(
+                "the given values are inconsistent with constant acceleration "
+                "(give exactly three of s, u, v, a, t)"
+            )
     return vals, notes
 
 
-@physics_op("kinematics", "Constant-acceleration motion (suvat): give any three of s (displacement), "
-         "u (initial velocity, alias v0), v (final velocity, alias vf), a, t; the others are solved. "
-         "When t has two positive roots the smaller is used.",
-         aliases=("suvat", "motion", "kinematic", "constant_acceleration"))
+@physics_op(
+    "kinematics",
+    "Constant-acceleration motion (suvat): give any three of s (displacement), "
+    "u (initial velocity, alias v0), v (final velocity, alias vf), a, t; the others are solved. "
+    "When t has two positive roots the smaller is used.",
+    aliases=("suvat", "motion", "kinematic", "constant_acceleration"),
+)
 def kinematics(a: KinematicsArgs) -> ToolResult:
     known = _given(a, _SUVAT)
     _need("kinematics", known, _SUVAT, 3)
@@ -445,8 +481,12 @@ class IdealGasArgs(PhysArgs):
     T: float | None = _q("T", "K", "absolute temperature", "temperature", gt=0)
 
 
-@physics_op("ideal_gas", "Ideal gas law PV = nRT: give three of P (Pa), V (m^3), n (mol), T (K); "
-         "the fourth is solved (R from CODATA).", aliases=("ideal_gas_law", "gas_law", "pv_nrt", "gas"))
+@physics_op(
+    "ideal_gas",
+    "Ideal gas law PV = nRT: give three of P (Pa), V (m^3), n (mol), T (K); "
+    "the fourth is solved (R from CODATA).",
+    aliases=("ideal_gas_law", "gas_law", "pv_nrt", "gas"),
+)
 def ideal_gas(a: IdealGasArgs) -> ToolResult:
     known = _given(a, _GAS)
     if len(known) != 3:
@@ -454,12 +494,19 @@ def ideal_gas(a: IdealGasArgs) -> ToolResult:
     (missing,) = [x for x in _GAS if x not in known]
     R = sc.R
     g = known
-    val = {"P": lambda: g["n"] * R * g["T"] / g["V"], "V": lambda: g["n"] * R * g["T"] / g["P"],
-           "n": lambda: g["P"] * g["V"] / (R * g["T"]), "T": lambda: g["P"] * g["V"] / (g["n"] * R)}[missing]()
+    val = {
+        "P": lambda: g["n"] * R * g["T"] / g["V"],
+        "V": lambda: g["n"] * R * g["T"] / g["P"],
+        "n": lambda: g["P"] * g["V"] / (R * g["T"]),
+        "T": lambda: g["P"] * g["V"] / (g["n"] * R),
+    }[missing]()
     _finite(**{missing: val})
     vals = {**known, missing: val}
-    text = f"{missing} = {fmt_quantity(val, _GAS_UNITS[missing])} (" + _pairs(
-        [(x, known[x], _GAS_UNITS[x]) for x in _GAS if x in known]) + f", R = {fmt_number(R)} J/(mol K))"
+    text = (
+        f"{missing} = {fmt_quantity(val, _GAS_UNITS[missing])} ("
+        + _pairs([(x, known[x], _GAS_UNITS[x]) for x in _GAS if x in known])
+        + f", R = {fmt_number(R)} J/(mol K))"
+    )
     return ToolResult.success(text, {x: _num(vals[x]) for x in _GAS})
 
 
@@ -467,32 +514,64 @@ def ideal_gas(a: IdealGasArgs) -> ToolResult:
 # waves
 class WavesArgs(PhysArgs):
     KIND_ALIASES: ClassVar[dict[str, str]] = {
-        "speed": "wave_speed", "wave_equation": "wave_speed", "v_f_lambda": "wave_speed", "wavelength": "wave_speed",
-        "photon": "photon_energy", "photon_energy_from_wavelength": "photon_energy", "planck": "photon_energy",
-        "doppler_effect": "doppler", "doppler_shift": "doppler",
+        "speed": "wave_speed",
+        "wave_equation": "wave_speed",
+        "v_f_lambda": "wave_speed",
+        "wavelength": "wave_speed",
+        "photon": "photon_energy",
+        "photon_energy_from_wavelength": "photon_energy",
+        "planck": "photon_energy",
+        "doppler_effect": "doppler",
+        "doppler_shift": "doppler",
     }
     kind: Literal["wave_speed", "photon_energy", "doppler"] = Field(
         description="wave_speed (v = f λ, any two), photon_energy (E = h f, from f, wavelength or E), "
-                    "doppler (observed frequency)")
-    v: float | None = _q("v", "m/s", "wave speed (doppler default 343 m/s, sound in air)", "speed",
-                         "wave_speed", gt=0)
+        "doppler (observed frequency)"
+    )
+    v: float | None = _q(
+        "v", "m/s", "wave speed (doppler default 343 m/s, sound in air)", "speed", "wave_speed", gt=0
+    )
     f: float | None = _q("f", "Hz", "frequency (doppler: emitted frequency)", "frequency", gt=0)
     wavelength: float | None = _q("wavelength", "m", "wavelength", "lambda", "λ", "lam", gt=0)
     E: float | None = _q("E", "J", "photon energy", "energy", gt=0)
-    v_source: float | None = _q("v_source", "m/s", "doppler: speed of the source", "vs", "v_s",
-                                "source_speed", "source_velocity", ge=0)
-    v_observer: float | None = _q("v_observer", "m/s", "doppler: speed of the observer", "vo", "v_o",
-                                  "observer_speed", "observer_velocity", ge=0)
+    v_source: float | None = _q(
+        "v_source",
+        "m/s",
+        "doppler: speed of the source",
+        "vs",
+        "v_s",
+        "source_speed",
+        "source_velocity",
+        ge=0,
+    )
+    v_observer: float | None = _q(
+        "v_observer",
+        "m/s",
+        "doppler: speed of the observer",
+        "vo",
+        "v_o",
+        "observer_speed",
+        "observer_velocity",
+        ge=0,
+    )
     direction: Literal["approaching", "receding"] = Field(
-        "approaching", description="doppler: whether source and observer move towards or away from each other")
+        "approaching", description="doppler: whether source and observer move towards or away from each other"
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _direction(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("direction"), str):
             d = _canon(data["direction"])
-            table = {"towards": "approaching", "toward": "approaching", "approach": "approaching",
-                     "closing": "approaching", "away": "receding", "recede": "receding", "moving_away": "receding"}
+            table = {
+                "towards": "approaching",
+                "toward": "approaching",
+                "approach": "approaching",
+                "closing": "approaching",
+                "away": "receding",
+                "recede": "receding",
+                "moving_away": "receding",
+            }
             data = {**data, "direction": table.get(d, d)}
         return data
 
@@ -500,7 +579,9 @@ class WavesArgs(PhysArgs):
 def _wave_speed(a: WavesArgs) -> ToolResult:
     known = _given(a, ("v", "f", "wavelength"))
     if len(known) != 2:
-        raise ToolError(f"wave_speed needs exactly two of v, f, wavelength (given: {', '.join(known) or 'none'})")
+        raise ToolError(
+            f"wave_speed needs exactly two of v, f, wavelength (given: {', '.join(known) or 'none'})"
+        )
     v = known.get("v", (known.get("f") or 0) * (known.get("wavelength") or 0))
     f = known.get("f", v / known["wavelength"] if "wavelength" in known else 0)
     lam = known.get("wavelength", v / f if f else 0)
@@ -512,7 +593,9 @@ def _wave_speed(a: WavesArgs) -> ToolResult:
 def _photon(a: WavesArgs) -> ToolResult:
     known = _given(a, ("f", "wavelength", "E"))
     if len(known) != 1:
-        raise ToolError(f"photon_energy needs exactly one of f, wavelength, E (given: {', '.join(known) or 'none'})")
+        raise ToolError(
+            f"photon_energy needs exactly one of f, wavelength, E (given: {', '.join(known) or 'none'})"
+        )
     if "f" in known:
         f = known["f"]
     elif "wavelength" in known:
@@ -520,10 +603,13 @@ def _photon(a: WavesArgs) -> ToolResult:
     else:
         f = known["E"] / sc.h
     E, lam = sc.h * f, sc.c / f
-    text = (f"E = {fmt_quantity(E, 'J')} = {fmt_quantity(E / sc.e, 'eV')}, f = {fmt_quantity(f, 'Hz')}, "
-            f"wavelength = {fmt_quantity(lam, 'm')}")
-    return ToolResult.success(text, {"E": _num(E), "E_eV": _num(E / sc.e), "f": _num(f),
-                                     "wavelength": _num(lam)})
+    text = (
+        f"E = {fmt_quantity(E, 'J')} = {fmt_quantity(E / sc.e, 'eV')}, f = {fmt_quantity(f, 'Hz')}, "
+        f"wavelength = {fmt_quantity(lam, 'm')}"
+    )
+    return ToolResult.success(
+        text, {"E": _num(E), "E_eV": _num(E / sc.e), "f": _num(f), "wavelength": _num(lam)}
+    )
 
 
 def _doppler(a: WavesArgs) -> ToolResult:
@@ -536,19 +622,28 @@ def _doppler(a: WavesArgs) -> ToolResult:
     else:
         num, den = v - vo, v + vs
     if den <= 0:
-        raise ToolError(f"the source moves at or faster than the wave speed ({fmt_quantity(vs, 'm/s')} ≥ "
-                        f"{fmt_quantity(v, 'm/s')}): no steady Doppler shift (shock wave)")
+        raise ToolError(
+            f"the source moves at or faster than the wave speed ({fmt_quantity(vs, 'm/s')} ≥ "
+            f"{fmt_quantity(v, 'm/s')}): no steady Doppler shift (shock wave)"
+        )
     if num < 0:
         raise ToolError("the observer recedes faster than the wave speed: the wave never arrives")
     f_obs = a.f * num / den
-    text = (f"f_observed = {fmt_quantity(f_obs, 'Hz')} (f = {fmt_quantity(a.f, 'Hz')}, v = {fmt_quantity(v, 'm/s')}, "
-            f"v_source = {fmt_quantity(vs, 'm/s')}, v_observer = {fmt_quantity(vo, 'm/s')}, {a.direction})")
+    text = (
+        f"f_observed = {fmt_quantity(f_obs, 'Hz')} (f = {fmt_quantity(a.f, 'Hz')}, "
+        f"v = {fmt_quantity(v, 'm/s')}, "
+        f"v_source = {fmt_quantity(vs, 'm/s')}, v_observer = {fmt_quantity(vo, 'm/s')}, {a.direction})"
+    )
     return ToolResult.success(text, {"f_observed": _num(f_obs), "f": _num(a.f), "v": _num(v)})
 
 
-@physics_op("waves", "Waves: kind wave_speed (v = f·wavelength, any two), photon_energy (E = h f from f, "
-         "wavelength or E; also in eV), doppler (f, v_source, v_observer, direction approaching|receding; "
-         "v defaults to 343 m/s).", aliases=("wave",))
+@physics_op(
+    "waves",
+    "Waves: kind wave_speed (v = f·wavelength, any two), photon_energy (E = h f from f, "
+    "wavelength or E; also in eV), doppler (f, v_source, v_observer, direction approaching|receding; "
+    "v defaults to 343 m/s).",
+    aliases=("wave",),
+)
 def waves(a: WavesArgs) -> ToolResult:
     return {"wave_speed": _wave_speed, "photon_energy": _photon, "doppler": _doppler}[a.kind](a)
 
@@ -557,55 +652,117 @@ def waves(a: WavesArgs) -> ToolResult:
 # constants
 # Symbols (case-sensitive) → CODATA key in scipy.constants.physical_constants.
 _SYMBOLS = {
-    "c": "speed of light in vacuum", "c0": "speed of light in vacuum", "c_0": "speed of light in vacuum",
-    "G": "Newtonian constant of gravitation", "h": "Planck constant", "hbar": "reduced Planck constant",
-    "ħ": "reduced Planck constant", "h_bar": "reduced Planck constant", "e": "elementary charge",
-    "k_B": "Boltzmann constant", "kB": "Boltzmann constant", "k": "Boltzmann constant",
-    "N_A": "Avogadro constant", "NA": "Avogadro constant", "R": "molar gas constant",
-    "epsilon_0": "vacuum electric permittivity", "eps0": "vacuum electric permittivity",
-    "epsilon0": "vacuum electric permittivity", "ε0": "vacuum electric permittivity",
-    "ε_0": "vacuum electric permittivity", "mu_0": "vacuum mag. permeability", "mu0": "vacuum mag. permeability",
-    "μ0": "vacuum mag. permeability", "μ_0": "vacuum mag. permeability", "m_e": "electron mass",
-    "me": "electron mass", "m_p": "proton mass", "mp": "proton mass", "m_n": "neutron mass", "mn": "neutron mass",
-    "g": "standard acceleration of gravity", "g_n": "standard acceleration of gravity",
-    "sigma": "Stefan-Boltzmann constant", "σ": "Stefan-Boltzmann constant", "F": "Faraday constant",
-    "alpha": "fine-structure constant", "α": "fine-structure constant", "a_0": "Bohr radius",
-    "a0": "Bohr radius", "R_inf": "Rydberg constant", "u": "atomic mass constant", "amu": "atomic mass constant",
-    "m_u": "atomic mass constant", "Da": "atomic mass constant", "eV": "electron volt",
-    "mu_B": "Bohr magneton", "μB": "Bohr magneton", "mu_N": "nuclear magneton", "b": "Wien wavelength displacement law constant",
-    "atm": "standard atmosphere", "Z_0": "characteristic impedance of vacuum", "Phi_0": "mag. flux quantum",
-    "V_m": "molar volume of ideal gas (273.15 K, 101.325 kPa)", "lambda_C": "Compton wavelength",
+    "c": "speed of light in vacuum",
+    "c0": "speed of light in vacuum",
+    "c_0": "speed of light in vacuum",
+    "G": "Newtonian constant of gravitation",
+    "h": "Planck constant",
+    "hbar": "reduced Planck constant",
+    "ħ": "reduced Planck constant",
+    "h_bar": "reduced Planck constant",
+    "e": "elementary charge",
+    "k_B": "Boltzmann constant",
+    "kB": "Boltzmann constant",
+    "k": "Boltzmann constant",
+    "N_A": "Avogadro constant",
+    "NA": "Avogadro constant",
+    "R": "molar gas constant",
+    "epsilon_0": "vacuum electric permittivity",
+    "eps0": "vacuum electric permittivity",
+    "epsilon0": "vacuum electric permittivity",
+    "ε0": "vacuum electric permittivity",
+    "ε_0": "vacuum electric permittivity",
+    "mu_0": "vacuum mag. permeability",
+    "mu0": "vacuum mag. permeability",
+    "μ0": "vacuum mag. permeability",
+    "μ_0": "vacuum mag. permeability",
+    "m_e": "electron mass",
+    "me": "electron mass",
+    "m_p": "proton mass",
+    "mp": "proton mass",
+    "m_n": "neutron mass",
+    "mn": "neutron mass",
+    "g": "standard acceleration of gravity",
+    "g_n": "standard acceleration of gravity",
+    "sigma": "Stefan-Boltzmann constant",
+    "σ": "Stefan-Boltzmann constant",
+    "F": "Faraday constant",
+    "alpha": "fine-structure constant",
+    "α": "fine-structure constant",
+    "a_0": "Bohr radius",
+    "a0": "Bohr radius",
+    "R_inf": "Rydberg constant",
+    "u": "atomic mass constant",
+    "amu": "atomic mass constant",
+    "m_u": "atomic mass constant",
+    "Da": "atomic mass constant",
+    "eV": "electron volt",
+    "mu_B": "Bohr magneton",
+    "μB": "Bohr magneton",
+    "mu_N": "nuclear magneton",
+    "b": "Wien wavelength displacement law constant",
+    "atm": "standard atmosphere",
+    "Z_0": "characteristic impedance of vacuum",
+    "Phi_0": "mag. flux quantum",
+    "V_m": "molar volume of ideal gas (273.15 K, 101.325 kPa)",
+    "lambda_C": "Compton wavelength",
 }
 # Common names (case-insensitive) → CODATA key; the CODATA keys themselves also match.
 _NAMES = {
-    "speed of light": "speed of light in vacuum", "light speed": "speed of light in vacuum",
+    "speed of light": "speed of light in vacuum",
+    "light speed": "speed of light in vacuum",
     "gravitational constant": "Newtonian constant of gravitation",
     "universal gravitational constant": "Newtonian constant of gravitation",
-    "newton constant": "Newtonian constant of gravitation", "newtons constant": "Newtonian constant of gravitation",
-    "planck's constant": "Planck constant", "plancks constant": "Planck constant",
-    "reduced planck's constant": "reduced Planck constant", "dirac constant": "reduced Planck constant",
-    "electron charge": "elementary charge", "charge of electron": "elementary charge",
-    "proton charge": "elementary charge", "boltzmann's constant": "Boltzmann constant",
-    "avogadro's number": "Avogadro constant", "avogadro number": "Avogadro constant",
-    "avogadros number": "Avogadro constant", "avogadro's constant": "Avogadro constant",
-    "gas constant": "molar gas constant", "ideal gas constant": "molar gas constant",
-    "universal gas constant": "molar gas constant", "permittivity of free space": "vacuum electric permittivity",
-    "vacuum permittivity": "vacuum electric permittivity", "electric constant": "vacuum electric permittivity",
-    "permeability of free space": "vacuum mag. permeability", "vacuum permeability": "vacuum mag. permeability",
-    "magnetic constant": "vacuum mag. permeability", "mass of electron": "electron mass",
-    "mass of proton": "proton mass", "mass of neutron": "neutron mass",
-    "acceleration due to gravity": "standard acceleration of gravity", "standard gravity": "standard acceleration of gravity",
-    "gravity": "standard acceleration of gravity", "stefan boltzmann constant": "Stefan-Boltzmann constant",
-    "stefan-boltzmann": "Stefan-Boltzmann constant", "faraday's constant": "Faraday constant",
-    "fine structure constant": "fine-structure constant", "rydberg constant": "Rydberg constant",
-    "atomic mass unit": "atomic mass constant", "dalton": "atomic mass constant",
-    "unified atomic mass unit": "atomic mass constant", "wien's constant": "Wien wavelength displacement law constant",
-    "wien constant": "Wien wavelength displacement law constant", "standard atmosphere": "standard atmosphere",
+    "newton constant": "Newtonian constant of gravitation",
+    "newtons constant": "Newtonian constant of gravitation",
+    "planck's constant": "Planck constant",
+    "plancks constant": "Planck constant",
+    "reduced planck's constant": "reduced Planck constant",
+    "dirac constant": "reduced Planck constant",
+    "electron charge": "elementary charge",
+    "charge of electron": "elementary charge",
+    "proton charge": "elementary charge",
+    "boltzmann's constant": "Boltzmann constant",
+    "avogadro's number": "Avogadro constant",
+    "avogadro number": "Avogadro constant",
+    "avogadros number": "Avogadro constant",
+    "avogadro's constant": "Avogadro constant",
+    "gas constant": "molar gas constant",
+    "ideal gas constant": "molar gas constant",
+    "universal gas constant": "molar gas constant",
+    "permittivity of free space": "vacuum electric permittivity",
+    "vacuum permittivity": "vacuum electric permittivity",
+    "electric constant": "vacuum electric permittivity",
+    "permeability of free space": "vacuum mag. permeability",
+    "vacuum permeability": "vacuum mag. permeability",
+    "magnetic constant": "vacuum mag. permeability",
+    "mass of electron": "electron mass",
+    "mass of proton": "proton mass",
+    "mass of neutron": "neutron mass",
+    "acceleration due to gravity": "standard acceleration of gravity",
+    "standard gravity": "standard acceleration of gravity",
+    "gravity": "standard acceleration of gravity",
+    "stefan boltzmann constant": "Stefan-Boltzmann constant",
+    "stefan-boltzmann": "Stefan-Boltzmann constant",
+    "faraday's constant": "Faraday constant",
+    "fine structure constant": "fine-structure constant",
+    "rydberg constant": "Rydberg constant",
+    "atomic mass unit": "atomic mass constant",
+    "dalton": "atomic mass constant",
+    "unified atomic mass unit": "atomic mass constant",
+    "wien's constant": "Wien wavelength displacement law constant",
+    "wien constant": "Wien wavelength displacement law constant",
+    "standard atmosphere": "standard atmosphere",
 }
 # Derived constants that CODATA does not list under a name.
 _DERIVED = {"coulomb constant": (1 / (4 * math.pi * sc.epsilon_0), "N m^2 C^-2")}
-_DERIVED_ALIASES = {"k_e": "coulomb constant", "ke": "coulomb constant", "coulombs constant": "coulomb constant",
-                    "coulomb's constant": "coulomb constant", "electrostatic constant": "coulomb constant"}
+_DERIVED_ALIASES = {
+    "k_e": "coulomb constant",
+    "ke": "coulomb constant",
+    "coulombs constant": "coulomb constant",
+    "coulomb's constant": "coulomb constant",
+    "electrostatic constant": "coulomb constant",
+}
 _SYMBOL_OF = {}
 for _sym, _key in _SYMBOLS.items():
     _SYMBOL_OF.setdefault(_key, _sym)
@@ -646,41 +803,57 @@ def lookup_constant(name: str) -> tuple[str, float, str, float]:
             options = list(_NAMES) + list(codata)
             close = difflib.get_close_matches(low, options, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise ToolError(f"unknown constant '{name}'{hint} (symbols: c, G, h, hbar, e, k_B, N_A, R, "
-                            "epsilon_0, mu_0, m_e, m_p, g, sigma, ...)")
+            raise ToolError(
+                f"unknown constant '{name}'{hint} (symbols: c, G, h, hbar, e, k_B, N_A, R, "
+                "epsilon_0, mu_0, m_e, m_p, g, sigma, ...)"
+            )
     value, unit, unc = sc.physical_constants[key]
     return key, float(value), unit, float(unc)
 
 
 class ConstantArgs(PhysArgs):
-    name: str = Field(description="symbol (c, G, h, hbar, e, k_B, N_A, R, epsilon_0, mu_0, m_e, m_p, g, sigma, "
-                                  "...) or name ('speed of light', 'Planck constant')",
-                      validation_alias=AliasChoices("name", "constant", "symbol", "key"), max_length=120)
+    name: str = Field(
+        description="symbol (c, G, h, hbar, e, k_B, N_A, R, epsilon_0, mu_0, m_e, m_p, g, sigma, "
+        "...) or name ('speed of light', 'Planck constant')",
+        validation_alias=AliasChoices("name", "constant", "symbol", "key"),
+        max_length=120,
+    )
 
 
-@physics_op("constant", "A physical constant (CODATA via scipy.constants) by symbol or name: value and SI unit.",
-         aliases=("constants", "physical_constant", "get_constant", "lookup_constant"))
+@physics_op(
+    "constant",
+    "A physical constant (CODATA via scipy.constants) by symbol or name: value and SI unit.",
+    aliases=("constants", "physical_constant", "get_constant", "lookup_constant"),
+)
 def constant(a: ConstantArgs) -> ToolResult:
     key, value, unit, unc = lookup_constant(a.name)
     sym = _SYMBOL_OF.get(key)
     label = f"{key} ({sym})" if sym else key
-    text = f"{label} = {fmt_quantity(value, unit)}" + (" (exact)" if unc == 0 and key in sc.physical_constants
-                                                        else "")
-    return ToolResult.success(text, {"name": key, "symbol": sym, "value": _num(value), "unit": unit,
-                                     "uncertainty": _num(unc)})
+    text = f"{label} = {fmt_quantity(value, unit)}" + (
+        " (exact)" if unc == 0 and key in sc.physical_constants else ""
+    )
+    return ToolResult.success(
+        text, {"name": key, "symbol": sym, "value": _num(value), "unit": unit, "uncertainty": _num(unc)}
+    )
 
 
 # ================================================================================================
 # energy
 class EnergyArgs(PhysArgs):
     KIND_ALIASES: ClassVar[dict[str, str]] = {
-        "kinetic_energy": "kinetic", "ke": "kinetic", "potential_energy": "potential", "pe": "potential",
-        "gravitational_potential_energy": "potential", "gpe": "potential", "work_done": "work",
+        "kinetic_energy": "kinetic",
+        "ke": "kinetic",
+        "potential_energy": "potential",
+        "pe": "potential",
+        "gravitational_potential_energy": "potential",
+        "gpe": "potential",
+        "work_done": "work",
         "mechanical_power": "power",
     }
     kind: Literal["kinetic", "potential", "work", "power"] = Field(
         description="kinetic (E = ½ m v², any two of E, m, v), potential (E = m g h, any two of E, m, h), "
-                    "work (W = F d cos θ), power (P = W / t or P = F v)")
+        "work (W = F d cos θ), power (P = W / t or P = F v)"
+    )
     m: float | None = _q("m", "kg", "mass", "mass", gt=0)
     v: float | None = _q("v", "m/s", "speed (kinetic) or velocity (power = F v)", "velocity", "speed")
     h: float | None = _q("h", "m", "height", "height")
@@ -759,33 +932,57 @@ def _energy_power(a: EnergyArgs) -> ToolResult:
     return ToolResult.success(f"power: {_pairs(items)}", _values(items))
 
 
-@physics_op("energy", "Mechanical energy: kind kinetic (½ m v²), potential (m g h, g defaults to 9.81), "
-         "work (F d cos θ, θ in degrees), power (W / t or F v).", aliases=("mechanical_energy",))
+@physics_op(
+    "energy",
+    "Mechanical energy: kind kinetic (½ m v²), potential (m g h, g defaults to 9.81), "
+    "work (F d cos θ, θ in degrees), power (W / t or F v).",
+    aliases=("mechanical_energy",),
+)
 def energy(a: EnergyArgs) -> ToolResult:
-    return {"kinetic": _energy_kinetic, "potential": _energy_potential, "work": _energy_work,
-            "power": _energy_power}[a.kind](a)
+    return {
+        "kinetic": _energy_kinetic,
+        "potential": _energy_potential,
+        "work": _energy_work,
+        "power": _energy_power,
+    }[a.kind](a)
 
 
 # ================================================================================================
 # electricity
 class ElectricityArgs(PhysArgs):
     KIND_ALIASES: ClassVar[dict[str, str]] = {
-        "ohm": "ohms_law", "ohms": "ohms_law", "ohm_law": "ohms_law", "v_ir": "ohms_law",
-        "electrical_power": "power", "electric_power": "power", "joule_heating": "power",
-        "series_resistance": "series", "resistors_in_series": "series", "series_resistors": "series",
-        "parallel_resistance": "parallel", "resistors_in_parallel": "parallel", "parallel_resistors": "parallel",
-        "coulombs_law": "coulomb", "coulomb_law": "coulomb", "electrostatic_force": "coulomb",
+        "ohm": "ohms_law",
+        "ohms": "ohms_law",
+        "ohm_law": "ohms_law",
+        "v_ir": "ohms_law",
+        "electrical_power": "power",
+        "electric_power": "power",
+        "joule_heating": "power",
+        "series_resistance": "series",
+        "resistors_in_series": "series",
+        "series_resistors": "series",
+        "parallel_resistance": "parallel",
+        "resistors_in_parallel": "parallel",
+        "parallel_resistors": "parallel",
+        "coulombs_law": "coulomb",
+        "coulomb_law": "coulomb",
+        "electrostatic_force": "coulomb",
     }
     kind: Literal["ohms_law", "power", "series", "parallel", "coulomb"] = Field(
         description="ohms_law (V = I R, any two of V, I, R), power (P from any two of V, I, R, P), "
-                    "series / parallel (equivalent of `resistances`), coulomb (force between q1 and q2 at r)")
+        "series / parallel (equivalent of `resistances`), coulomb (force between q1 and q2 at r)"
+    )
     V: float | None = _q("V", "V", "voltage", "voltage", "potential_difference", "emf")
     I: float | None = _q("I", "A", "current", "current", "i")  # noqa: E741 (the physics symbol)
     R: float | None = _q("R", "ohm", "resistance", "resistance", gt=0)
     P: float | None = _q("P", "W", "electrical power", "power")
-    resistances: list[float] | None = Field(None, description="series/parallel: the resistances [ohm]",
-                                            validation_alias=AliasChoices("resistances", "resistors", "values"),
-                                            json_schema_extra=_schema_extra("ohm"), max_length=10000)
+    resistances: list[float] | None = Field(
+        None,
+        description="series/parallel: the resistances [ohm]",
+        validation_alias=AliasChoices("resistances", "resistors", "values"),
+        json_schema_extra=_schema_extra("ohm"),
+        max_length=10000,
+    )
     q1: float | None = _q("q1", "C", "coulomb: first charge (signed)", "charge1", "q_1")
     q2: float | None = _q("q2", "C", "coulomb: second charge (signed)", "charge2", "q_2")
     r: float | None = _q("r", "m", "coulomb: separation of the charges", "distance", "separation", gt=0)
@@ -828,12 +1025,16 @@ _VIPR_UNITS = {"V": "V", "I": "A", "R": "Ω", "P": "W"}
 def _vipr(a: ElectricityArgs, lead: tuple[str, ...], what: str) -> ToolResult:
     known = _given(a, ("V", "I", "R", "P"))
     if len(known) < 2:
-        raise ToolError(f"{what} needs two of {', '.join(lead if what == 'ohms_law' else ('V', 'I', 'R'))} "
-                        f"(given: {', '.join(known) or 'none'})")
+        raise ToolError(
+            f"{what} needs two of {', '.join(lead if what == 'ohms_law' else ('V', 'I', 'R'))} "
+            f"(given: {', '.join(known) or 'none'})"
+        )
     vals = solve_vipr(known)
     order = [x for x in lead if x not in known] + [x for x in lead if x in known]
-    return ToolResult.success(_pairs([(x, vals[x], _VIPR_UNITS[x]) for x in order]),
-                              {x: _num(vals[x]) for x in ("V", "I", "R", "P")})
+    return ToolResult.success(
+        _pairs([(x, vals[x], _VIPR_UNITS[x]) for x in order]),
+        {x: _num(vals[x]) for x in ("V", "I", "R", "P")},
+    )
 
 
 def _resistors(a: ElectricityArgs) -> ToolResult:
@@ -854,14 +1055,19 @@ def _coulomb(a: ElectricityArgs) -> ToolResult:
     F = k * a.q1 * a.q2 / a.r**2
     _finite(F=F)
     nature = "repulsive" if F > 0 else "attractive" if F < 0 else "none"
-    text = (f"F = {fmt_quantity(abs(F), 'N')} ({nature}; q1 = {fmt_quantity(a.q1, 'C')}, "
-            f"q2 = {fmt_quantity(a.q2, 'C')}, r = {fmt_quantity(a.r, 'm')}, k = {fmt_number(k)} N m^2/C^2)")
+    text = (
+        f"F = {fmt_quantity(abs(F), 'N')} ({nature}; q1 = {fmt_quantity(a.q1, 'C')}, "
+        f"q2 = {fmt_quantity(a.q2, 'C')}, r = {fmt_quantity(a.r, 'm')}, k = {fmt_number(k)} N m^2/C^2)"
+    )
     return ToolResult.success(text, {"F": _num(abs(F)), "F_signed": _num(F), "nature": nature})
 
 
-@physics_op("electricity", "Circuits and charges: kind ohms_law (any two of V, I, R), power (P = V I from any "
-         "two of V, I, R, P), series / parallel (list `resistances`), coulomb (q1, q2, r → force).",
-         aliases=("electric", "circuits", "electrical"))
+@physics_op(
+    "electricity",
+    "Circuits and charges: kind ohms_law (any two of V, I, R), power (P = V I from any "
+    "two of V, I, R, P), series / parallel (list `resistances`), coulomb (q1, q2, r → force).",
+    aliases=("electric", "circuits", "electrical"),
+)
 def electricity(a: ElectricityArgs) -> ToolResult:
     if a.kind == "ohms_law":
         return _vipr(a, ("V", "I", "R"), "ohms_law")
@@ -876,25 +1082,45 @@ def electricity(a: ElectricityArgs) -> ToolResult:
 # optics
 class OpticsArgs(PhysArgs):
     KIND_ALIASES: ClassVar[dict[str, str]] = {
-        "lens": "thin_lens", "lens_equation": "thin_lens", "thin_lens_equation": "thin_lens",
-        "lensmaker": "thin_lens", "mirror": "thin_lens", "mirror_equation": "thin_lens",
-        "magnify": "magnification", "snells_law": "snell", "snell_law": "snell", "refraction": "snell",
+        "lens": "thin_lens",
+        "lens_equation": "thin_lens",
+        "thin_lens_equation": "thin_lens",
+        "lensmaker": "thin_lens",
+        "mirror": "thin_lens",
+        "mirror_equation": "thin_lens",
+        "magnify": "magnification",
+        "snells_law": "snell",
+        "snell_law": "snell",
+        "refraction": "snell",
     }
     kind: Literal["thin_lens", "magnification", "snell"] = Field(
         description="thin_lens (1/f = 1/do + 1/di, any two; real-is-positive: converging f > 0, real object "
-                    "do > 0, real image di > 0, virtual image di < 0), magnification (m = -di/do or hi/ho), "
-                    "snell (n1 sin θ1 = n2 sin θ2)")
+        "do > 0, real image di > 0, virtual image di < 0), magnification (m = -di/do or hi/ho), "
+        "snell (n1 sin θ1 = n2 sin θ2)"
+    )
     f: float | None = _q("f", "m", "focal length (converging > 0, diverging < 0)", "focal_length")
-    d_o: float | None = _q("do", "m", "object distance (real object > 0)", "d_o", "object_distance", "so", "s_o")
-    d_i: float | None = _q("di", "m", "image distance (real image > 0, virtual < 0)", "d_i", "image_distance",
-                           "si", "s_i")
+    d_o: float | None = _q(
+        "do", "m", "object distance (real object > 0)", "d_o", "object_distance", "so", "s_o"
+    )
+    d_i: float | None = _q(
+        "di", "m", "image distance (real image > 0, virtual < 0)", "d_i", "image_distance", "si", "s_i"
+    )
     m: float | None = _q("m", "", "magnification", "magnification")
     h_o: float | None = _q("ho", "m", "object height", "h_o", "object_height")
     h_i: float | None = _q("hi", "m", "image height (negative = inverted)", "h_i", "image_height")
     n1: float | None = _q("n1", "", "refractive index of the first medium", "n_1", gt=0)
     n2: float | None = _q("n2", "", "refractive index of the second medium", "n_2", gt=0)
-    theta1: float | None = _q("theta1", "degree", "angle of incidence from the normal", "theta_1", "θ1",
-                              "angle", "angle_of_incidence", ge=0, le=90)
+    theta1: float | None = _q(
+        "theta1",
+        "degree",
+        "angle of incidence from the normal",
+        "theta_1",
+        "θ1",
+        "angle",
+        "angle_of_incidence",
+        ge=0,
+        le=90,
+    )
 
 
 def _image_words(m: float, di: float | None) -> str:
@@ -935,7 +1161,9 @@ def _thin_lens(a: OpticsArgs) -> ToolResult:
     items = [("f", f, "m"), ("do", do, "m"), ("di", di, "m"), ("m", m, "")]
     order = [main] + [(n, v) for n, v, _ in items if n != main[0]]
     units = {"f": "m", "do": "m", "di": "m", "m": ""}
-    text = ", ".join(f"{n} = {fmt_quantity(v, units[n])}" for n, v in order) + f" ({_image_words(m, di)} image)"
+    text = (
+        ", ".join(f"{n} = {fmt_quantity(v, units[n])}" for n, v in order) + f" ({_image_words(m, di)} image)"
+    )
     return ToolResult.success(text, _values(items) | {"image": "real" if di > 0 else "virtual"})
 
 
@@ -964,8 +1192,9 @@ def _magnification(a: OpticsArgs) -> ToolResult:
         if m == 0:
             raise ToolError("m = 0 leaves do undetermined")
         do = -di / m
-    items = [("m", m, "")] + [(n, v, "m") for n, v in (("do", do), ("di", di), ("ho", ho), ("hi", hi))
-                                 if v is not None]
+    items = [("m", m, "")] + [
+        (n, v, "m") for n, v in (("do", do), ("di", di), ("ho", ho), ("hi", hi)) if v is not None
+    ]
     return ToolResult.success(f"{_pairs(items)} ({_image_words(m, None)})", _values(items))
 
 
@@ -975,8 +1204,10 @@ def _snell(a: OpticsArgs) -> ToolResult:
     s2 = a.n1 * math.sin(math.radians(a.theta1)) / a.n2
     crit = math.degrees(math.asin(a.n2 / a.n1)) if a.n1 > a.n2 else None
     if s2 > 1 + 1e-12:
-        raise ToolError(f"total internal reflection: n1 sin θ1 / n2 = {fmt_number(s2)} > 1, no refracted ray "
-                        f"(critical angle {fmt_quantity(crit, 'deg')}; θ1 = {fmt_quantity(a.theta1, 'deg')})")
+        raise ToolError(
+            f"total internal reflection: n1 sin θ1 / n2 = {fmt_number(s2)} > 1, no refracted ray "
+            f"(critical angle {fmt_quantity(crit, 'deg')}; θ1 = {fmt_quantity(a.theta1, 'deg')})"
+        )
     theta2 = math.degrees(math.asin(min(s2, 1.0)))
     items = [("theta2", theta2, "deg"), ("n1", a.n1, ""), ("theta1", a.theta1, "deg"), ("n2", a.n2, "")]
     text = _pairs(items)
@@ -987,9 +1218,13 @@ def _snell(a: OpticsArgs) -> ToolResult:
     return ToolResult.success(text, value)
 
 
-@physics_op("optics", "Geometric optics: kind thin_lens (any two of f, do, di; real-is-positive convention: "
-         "converging f > 0, real image di > 0, virtual di < 0), magnification (m = -di/do or hi/ho), snell "
-         "(n1, theta1, n2 → theta2 in degrees; reports total internal reflection).", aliases=("lens_optics",))
+@physics_op(
+    "optics",
+    "Geometric optics: kind thin_lens (any two of f, do, di; real-is-positive convention: "
+    "converging f > 0, real image di > 0, virtual di < 0), magnification (m = -di/do or hi/ho), snell "
+    "(n1, theta1, n2 → theta2 in degrees; reports total internal reflection).",
+    aliases=("lens_optics",),
+)
 def optics(a: OpticsArgs) -> ToolResult:
     return {"thin_lens": _thin_lens, "magnification": _magnification, "snell": _snell}[a.kind](a)
 
@@ -997,17 +1232,50 @@ def optics(a: OpticsArgs) -> ToolResult:
 # ================================================================================================
 # projectile
 class ProjectileArgs(PhysArgs):
-    v0: float = _q("v0", "m/s", "launch speed", "v", "u", "v_0", "speed", "velocity", "initial_velocity",
-                   default=..., ge=0)
-    theta: float = _q("theta", "degree", "launch angle above the horizontal", "angle", "θ", "launch_angle",
-                      default=..., ge=-90, le=90)
+    v0: float = _q(
+        "v0",
+        "m/s",
+        "launch speed",
+        "v",
+        "u",
+        "v_0",
+        "speed",
+        "velocity",
+        "initial_velocity",
+        default=...,
+        ge=0,
+    )
+    theta: float = _q(
+        "theta",
+        "degree",
+        "launch angle above the horizontal",
+        "angle",
+        "θ",
+        "launch_angle",
+        default=...,
+        ge=-90,
+        le=90,
+    )
     g: float = _q("g", "m/s^2", "gravitational acceleration", default=G_EARTH, gt=0)
-    h0: float = _q("h0", "m", "launch height above the landing level", "h", "height", "h_0",
-                   "initial_height", default=0.0, ge=0)
+    h0: float = _q(
+        "h0",
+        "m",
+        "launch height above the landing level",
+        "h",
+        "height",
+        "h_0",
+        "initial_height",
+        default=0.0,
+        ge=0,
+    )
 
 
-@physics_op("projectile", "Projectile launched at v0 and theta degrees (optional launch height h0, g = 9.81): "
-         "range, maximum height and time of flight, no air resistance.", aliases=("projectile_motion",))
+@physics_op(
+    "projectile",
+    "Projectile launched at v0 and theta degrees (optional launch height h0, g = 9.81): "
+    "range, maximum height and time of flight, no air resistance.",
+    aliases=("projectile_motion",),
+)
 def projectile(a: ProjectileArgs) -> ToolResult:
     th = math.radians(a.theta)
     vx, vy = a.v0 * math.cos(th), a.v0 * math.sin(th)
@@ -1019,23 +1287,37 @@ def projectile(a: ProjectileArgs) -> ToolResult:
     t_apex = max(vy, 0.0) / a.g
     max_h = a.h0 + max(vy, 0.0) ** 2 / (2 * a.g)
     rng = vx * t_flight
-    items = [("range", rng, "m"), ("max_height", max_h, "m"), ("time_of_flight", t_flight, "s"),
-             ("time_to_max_height", t_apex, "s"), ("vx", vx, "m/s"), ("vy", vy, "m/s")]
-    return ToolResult.success(_pairs(items[:3]) + f" (v0 = {fmt_quantity(a.v0, 'm/s')}, theta = "
-                              f"{fmt_quantity(a.theta, 'deg')}, h0 = {fmt_quantity(a.h0, 'm')}, "
-                              f"g = {fmt_quantity(a.g, 'm/s^2')})", _values(items))
+    items = [
+        ("range", rng, "m"),
+        ("max_height", max_h, "m"),
+        ("time_of_flight", t_flight, "s"),
+        ("time_to_max_height", t_apex, "s"),
+        ("vx", vx, "m/s"),
+        ("vy", vy, "m/s"),
+    ]
+    return ToolResult.success(
+        _pairs(items[:3]) + f" (v0 = {fmt_quantity(a.v0, 'm/s')}, theta = "
+        f"{fmt_quantity(a.theta, 'deg')}, h0 = {fmt_quantity(a.h0, 'm')}, "
+        f"g = {fmt_quantity(a.g, 'm/s^2')})",
+        _values(items),
+    )
 
 
 # ================================================================================================
 # simple harmonic motion
 class ShmArgs(PhysArgs):
     KIND_ALIASES: ClassVar[dict[str, str]] = {
-        "mass_spring": "spring", "spring_mass": "spring", "hookes_law": "spring", "oscillator": "spring",
+        "mass_spring": "spring",
+        "spring_mass": "spring",
+        "hookes_law": "spring",
+        "oscillator": "spring",
         "simple_pendulum": "pendulum",
     }
     kind: Literal["spring", "pendulum"] | None = Field(
-        None, description="spring (k, m; optional amplitude A) or pendulum (L, g); inferred when omitted",
-        json_schema_extra=_schema_extra(""))
+        None,
+        description="spring (k, m; optional amplitude A) or pendulum (L, g); inferred when omitted",
+        json_schema_extra=_schema_extra(""),
+    )
     k: float | None = _q("k", "N/m", "spring constant", "spring_constant", gt=0)
     m: float | None = _q("m", "kg", "mass", "mass", gt=0)
     A: float | None = _q("A", "m", "amplitude", "amplitude", ge=0)
@@ -1043,9 +1325,12 @@ class ShmArgs(PhysArgs):
     g: float = _q("g", "m/s^2", "gravitational acceleration", default=G_EARTH, gt=0)
 
 
-@physics_op("shm", "Simple harmonic motion: kind spring (k, m → period, frequency, angular frequency; amplitude A "
-         "→ max speed, max acceleration, energy) or pendulum (L, g = 9.81 → period; small angles).",
-         aliases=("simple_harmonic_motion", "oscillation", "harmonic", "oscillator"))
+@physics_op(
+    "shm",
+    "Simple harmonic motion: kind spring (k, m → period, frequency, angular frequency; amplitude A "
+    "→ max speed, max acceleration, energy) or pendulum (L, g = 9.81 → period; small angles).",
+    aliases=("simple_harmonic_motion", "oscillation", "harmonic", "oscillator"),
+)
 def shm(a: ShmArgs) -> ToolResult:
     kind = a.kind or ("pendulum" if a.L is not None else "spring")
     if kind == "spring":

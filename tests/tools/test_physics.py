@@ -83,24 +83,40 @@ def test_sub_operation_names_work_as_the_operation():
 
 def test_every_sub_op_declared():
     subs = TOOLS["physics"].sub_ops
-    for kind, op in [("ohms_law", "electricity"), ("series", "electricity"), ("parallel", "electricity"),
-                     ("coulomb", "electricity"), ("thin_lens", "optics"), ("magnification", "optics"),
-                     ("snell", "optics"), ("wave_speed", "waves"), ("photon_energy", "waves"),
-                     ("doppler", "waves"), ("kinetic", "energy"), ("potential", "energy"), ("work", "energy"),
-                     ("power", "energy"), ("spring", "shm"), ("pendulum", "shm")]:
+    for kind, op in [
+        ("ohms_law", "electricity"),
+        ("series", "electricity"),
+        ("parallel", "electricity"),
+        ("coulomb", "electricity"),
+        ("thin_lens", "optics"),
+        ("magnification", "optics"),
+        ("snell", "optics"),
+        ("wave_speed", "waves"),
+        ("photon_energy", "waves"),
+        ("doppler", "waves"),
+        ("kinetic", "energy"),
+        ("potential", "energy"),
+        ("work", "energy"),
+        ("power", "energy"),
+        ("spring", "shm"),
+        ("pendulum", "shm"),
+    ]:
         assert subs[kind] == (op, {"kind": kind})
 
 
 # -- unit_convert --------------------------------------------------------------------------------
-@pytest.mark.parametrize("value,src,dst,expected", [
-    (100, "degC", "degF", 212),            # 100 × 9/5 + 32
-    (72, "km/h", "m/s", 20),               # 72000 m / 3600 s
-    (1, "mile", "m", 1609.344),            # international mile
-    (1, "atm", "Pa", 101325),
-    (1, "eV", "J", 1.602176634e-19),
-    (0, "degC", "K", 273.15),
-    (1, "kWh", "J", 3.6e6),
-])
+@pytest.mark.parametrize(
+    "value,src,dst,expected",
+    [
+        (100, "degC", "degF", 212),  # 100 × 9/5 + 32
+        (72, "km/h", "m/s", 20),  # 72000 m / 3600 s
+        (1, "mile", "m", 1609.344),  # international mile
+        (1, "atm", "Pa", 101325),
+        (1, "eV", "J", 1.602176634e-19),
+        (0, "degC", "K", 273.15),
+        (1, "kWh", "J", 3.6e6),
+    ],
+)
 def test_unit_convert(value, src, dst, expected):
     got = ok({"operation": "unit_convert", "value": value, "from_unit": src, "to_unit": dst})
     assert got == close(expected, rel=1e-9)
@@ -112,7 +128,11 @@ def test_unit_convert_output_text_and_aliases():
 
 
 def test_unit_convert_errors():
-    fails({"operation": "unit_convert", "value": 1, "from_unit": "m", "to_unit": "s"}, "incompatible", "[length]")
+    fails(
+        {"operation": "unit_convert", "value": 1, "from_unit": "m", "to_unit": "s"},
+        "incompatible",
+        "[length]",
+    )
     fails({"operation": "unit_convert", "value": 1, "from_unit": "furlongz", "to_unit": "m"}, "unknown unit")
     fails({"operation": "unit_convert", "value": 1, "from_unit": "__import__('os')", "to_unit": "m"})
     fails({"operation": "unit_convert", "value": 1, "from_unit": "m" * 500, "to_unit": "m"}, "too long")
@@ -188,7 +208,9 @@ def test_ideal_gas_units_and_errors():
 
 # -- waves ---------------------------------------------------------------------------------------
 def test_wave_speed_any_two():
-    assert ok({"operation": "waves", "kind": "wave_speed", "v": 343, "f": 440})["wavelength"] == close(343 / 440)
+    assert ok({"operation": "waves", "kind": "wave_speed", "v": 343, "f": 440})["wavelength"] == close(
+        343 / 440
+    )
     assert ok({"operation": "waves", "kind": "wave_speed", "v": 340, "wavelength": 0.5})["f"] == close(680)
     assert ok({"operation": "wave_speed", "f": 100, "lambda": 3.4})["v"] == close(340)
     fails({"operation": "waves", "kind": "wave_speed", "v": 343}, "two of")
@@ -205,8 +227,9 @@ def test_photon_energy():
 
 def test_doppler():
     # source approaching at 30 m/s: f' = f v / (v − vs); receding: f v / (v + vs); default v = 343
-    assert ok({"operation": "waves", "kind": "doppler", "f": 440, "v_source": 30})["f_observed"] == \
-        close(440 * 343 / 313)
+    assert ok({"operation": "waves", "kind": "doppler", "f": 440, "v_source": 30})["f_observed"] == close(
+        440 * 343 / 313
+    )
     got = ok({"operation": "waves", "kind": "doppler", "f": 440, "v_source": 30, "direction": "receding"})
     assert got["f_observed"] == close(440 * 343 / 373)
     got = ok({"operation": "waves", "kind": "doppler", "f": 440, "v_observer": 10})  # (v + vo) / v
@@ -217,13 +240,33 @@ def test_doppler():
 
 
 # -- constants -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name,value", [
-    ("c", sc.c), ("G", sc.G), ("h", sc.h), ("hbar", sc.hbar), ("e", sc.e), ("k_B", sc.k), ("N_A", sc.N_A),
-    ("R", sc.R), ("epsilon_0", sc.epsilon_0), ("mu_0", sc.mu_0), ("m_e", sc.m_e), ("m_p", sc.m_p),
-    ("g", sc.g), ("sigma", sc.sigma), ("speed of light", 299792458), ("Planck constant", 6.62607015e-34),
-    ("gravitational constant", sc.G), ("Avogadro's number", 6.02214076e23), ("Boltzmann constant", sc.k),
-    ("electron mass", sc.m_e), ("k_e", 1 / (4 * math.pi * sc.epsilon_0)), ("Speed Of Light", sc.c),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("c", sc.c),
+        ("G", sc.G),
+        ("h", sc.h),
+        ("hbar", sc.hbar),
+        ("e", sc.e),
+        ("k_B", sc.k),
+        ("N_A", sc.N_A),
+        ("R", sc.R),
+        ("epsilon_0", sc.epsilon_0),
+        ("mu_0", sc.mu_0),
+        ("m_e", sc.m_e),
+        ("m_p", sc.m_p),
+        ("g", sc.g),
+        ("sigma", sc.sigma),
+        ("speed of light", 299792458),
+        ("Planck constant", 6.62607015e-34),
+        ("gravitational constant", sc.G),
+        ("Avogadro's number", 6.02214076e23),
+        ("Boltzmann constant", sc.k),
+        ("electron mass", sc.m_e),
+        ("k_e", 1 / (4 * math.pi * sc.epsilon_0)),
+        ("Speed Of Light", sc.c),
+    ],
+)
 def test_constants(name, value):
     got = ok({"operation": "constant", "name": name})
     assert got["value"] == close(value, rel=1e-11)
@@ -242,9 +285,10 @@ def test_constant_output_and_errors():
 
 # -- energy --------------------------------------------------------------------------------------
 def test_energy_kinds():
-    assert ok({"operation": "energy", "kind": "kinetic", "m": 2, "v": 3})["E"] == 9              # ½·2·9
+    assert ok({"operation": "energy", "kind": "kinetic", "m": 2, "v": 3})["E"] == 9  # ½·2·9
     assert ok({"operation": "energy", "kind": "kinetic", "m": 2, "E": 9})["v"] == close(3)
-    assert ok({"operation": "energy", "kind": "potential", "m": 2, "h": 10})["E"] == close(196.2)  # 2·9.81·10
+    # m g h = 2 · 9.81 · 10
+    assert ok({"operation": "energy", "kind": "potential", "m": 2, "h": 10})["E"] == close(196.2)
     assert ok({"operation": "energy", "kind": "potential", "m": 2, "h": 10, "g": 10})["E"] == 200
     assert ok({"operation": "energy", "kind": "work", "F": 10, "d": 5, "theta": 60})["W"] == close(25)
     assert ok({"operation": "energy", "kind": "work", "F": 10, "d": 5, "theta": 90})["W"] == 0
@@ -265,23 +309,26 @@ def test_energy_errors():
 def test_ohms_law_any_two():
     assert ok({"operation": "electricity", "kind": "ohms_law", "I": 2, "R": 5})["V"] == 10
     assert ok({"operation": "electricity", "kind": "ohms_law", "V": 9, "I": 3})["R"] == 3
-    assert ok({"operation": "electricity", "kind": "ohms_law", "voltage": "12 V", "current": "500 mA"})["R"] == 24
+    assert (
+        ok({"operation": "electricity", "kind": "ohms_law", "voltage": "12 V", "current": "500 mA"})["R"]
+        == 24
+    )
     fails({"operation": "electricity", "kind": "ohms_law", "V": 12}, "needs two")
     fails({"operation": "electricity", "kind": "ohms_law", "V": 12, "I": 2, "R": 5}, "inconsistent")
 
 
 def test_electrical_power():
-    assert ok({"operation": "electricity", "kind": "power", "V": 12, "R": 4})["P"] == 36   # V²/R
-    assert ok({"operation": "electricity", "kind": "power", "I": 2, "R": 5})["P"] == 20    # I²R
+    assert ok({"operation": "electricity", "kind": "power", "V": 12, "R": 4})["P"] == 36  # V²/R
+    assert ok({"operation": "electricity", "kind": "power", "I": 2, "R": 5})["P"] == 20  # I²R
     assert ok({"operation": "electricity", "kind": "power", "V": 230, "I": 10})["P"] == 2300
-    got = ok({"operation": "electricity", "kind": "power", "P": 100, "R": 4})             # I = √(P/R)
+    got = ok({"operation": "electricity", "kind": "power", "P": 100, "R": 4})  # I = √(P/R)
     assert got["I"] == close(5) and got["V"] == close(20)
 
 
 def test_series_parallel():
     assert ok({"operation": "electricity", "kind": "series", "resistances": [2, 3, 5]})["R_total"] == 10
     assert ok({"operation": "electricity", "kind": "parallel", "resistances": [2, 3, 6]})["R_total"] == 1
-    assert ok({"operation": "parallel", "resistances": "[100, 100]"})["R_total"] == 50   # JSON text list
+    assert ok({"operation": "parallel", "resistances": "[100, 100]"})["R_total"] == 50  # JSON text list
     assert ok({"operation": "series", "resistors": ["1 kohm", 500]})["R_total"] == 1500
     fails({"operation": "parallel", "resistances": [10, -5]}, "positive")
     fails({"operation": "series"}, "resistances")
@@ -319,19 +366,25 @@ def test_magnification():
 
 def test_snell_and_total_internal_reflection():
     # air → glass: sin θ2 = sin 30° / 1.5 = 1/3 → 19.4712°
-    assert ok({"operation": "optics", "kind": "snell", "n1": 1.0, "theta1": 30, "n2": 1.5})["theta2"] == \
-        close(math.degrees(math.asin(1 / 3)))
+    assert ok({"operation": "optics", "kind": "snell", "n1": 1.0, "theta1": 30, "n2": 1.5})[
+        "theta2"
+    ] == close(math.degrees(math.asin(1 / 3)))
     # glass → air below the critical angle asin(1/1.5) = 41.8103°
     got = ok({"operation": "snell", "n1": 1.5, "theta1": 30, "n2": 1.0})
-    assert got["theta2"] == close(math.degrees(math.asin(0.75))) and got["critical_angle"] == close(41.8103, abs=1e-4)
-    fails({"operation": "snell", "n1": 1.5, "theta1": 60, "n2": 1.0}, "total internal reflection",
-          "critical angle 41.8103")
+    assert got["theta2"] == close(math.degrees(math.asin(0.75))) and got["critical_angle"] == close(
+        41.8103, abs=1e-4
+    )
+    fails(
+        {"operation": "snell", "n1": 1.5, "theta1": 60, "n2": 1.0},
+        "total internal reflection",
+        "critical angle 41.8103",
+    )
 
 
 # -- projectile ----------------------------------------------------------------------------------
 def test_projectile_level_ground():
     got = ok({"operation": "projectile", "v0": 20, "theta": 45})
-    assert got["max_height"] == close(100 / 9.81)             # (v0 sin θ)² / 2g = 200 / 19.62
+    assert got["max_height"] == close(100 / 9.81)  # (v0 sin θ)² / 2g = 200 / 19.62
     assert got["time_of_flight"] == close(2 * 20 * math.sin(math.pi / 4) / 9.81)
 
 
@@ -351,7 +404,11 @@ def test_projectile_from_height_and_units():
 def test_shm_spring():
     # k = 100 N/m, m = 1 kg: ω = 10 rad/s, T = 2π/10; A = 0.1 m: v_max = 1 m/s, E = ½·100·0.01 = 0.5 J
     got = ok({"operation": "shm", "kind": "spring", "k": 100, "m": 1, "A": 0.1})
-    assert got["omega"] == close(10) and got["T"] == close(0.2 * math.pi) and got["f"] == close(10 / (2 * math.pi))
+    assert (
+        got["omega"] == close(10)
+        and got["T"] == close(0.2 * math.pi)
+        and got["f"] == close(10 / (2 * math.pi))
+    )
     assert got["v_max"] == close(1) and got["E"] == close(0.5) and got["a_max"] == close(10)
     assert "v_max" not in ok({"operation": "spring", "k": 100, "m": 1})
 
@@ -376,7 +433,10 @@ def test_overflow_and_hostile_unit_text_fail_fast():
     fails({"operation": "kinetic", "m": 1e300, "v": 1e300}, "overflow")
     fails({"operation": "unit_convert", "value": 1e308, "from_unit": "km", "to_unit": "m"}, "not finite")
     # pint evaluates number literals with int arithmetic: a power tower must be refused, not computed
-    fails({"operation": "unit_convert", "value": 1, "from_unit": "10**10**10 m", "to_unit": "m"}, "powers of powers")
+    fails(
+        {"operation": "unit_convert", "value": 1, "from_unit": "10**10**10 m", "to_unit": "m"},
+        "powers of powers",
+    )
     fails({"operation": "projectile", "v0": "9**99999 m/s", "theta": 45}, "exponents over 999")
     fails({"operation": "projectile", "v0": "((10**999)**999)**999 m/s", "theta": 45}, "powers of powers")
 
@@ -385,8 +445,18 @@ def test_schemas_are_plain_json_without_nulls():
     tool = TOOLS["physics"]
     text = json.dumps(tool.anthropic_schema())
     assert '"null"' not in text
-    assert set(tool.ops) == {"unit_convert", "kinematics", "ideal_gas", "waves", "constant", "energy",
-                             "electricity", "optics", "projectile", "shm"}
+    assert set(tool.ops) == {
+        "unit_convert",
+        "kinematics",
+        "ideal_gas",
+        "waves",
+        "constant",
+        "energy",
+        "electricity",
+        "optics",
+        "projectile",
+        "shm",
+    }
     props = json.loads(text)["input_schema"]["properties"]
     assert props["do"]["unit"] == "m"
     # shared names: every op's meaning, the union of kinds, no constraint only one op has
