@@ -62,10 +62,11 @@ def test_seed_thin_lens_duplicate_operation_key(name):
 
 
 @pytest.mark.parametrize("name", ["physics", "physics_calc"])
-def test_seed_projectile(name):
-    v = ok(SEED_PROJECTILE, name)
+@pytest.mark.parametrize("args", [SEED_PROJECTILE, json.dumps(SEED_PROJECTILE)])
+def test_seed_projectile(name, args):
+    v = ok(args, name)
     assert v["range"] == close(40.7747, abs=1e-4)  # v0² sin 2θ / g = 400 / 9.81
-    assert "range = 40.7747 m" in run(SEED_PROJECTILE, name).output
+    assert "range = 40.7747 m" in run(args, name).output
 
 
 def test_sub_operation_names_work_as_the_operation():
