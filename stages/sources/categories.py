@@ -77,7 +77,9 @@ RULES: tuple[Rule, ...] = (
           r"(?:equation|reaction)\b"),
     _rule("chemistry_fundamentals", "molar_mass", r"\bmolar mass\b|\bmolecular (?:weight|mass)\b|"
           r"\bmoles? of\b|\bempirical formula\b|\bavogadro\b|\bideal gas\b|\bgas constant\b"),
-    _rule("chemistry_fundamentals", "formula", r"\b(?:[A-Z][a-z]?\d*){2,}\s*(?:\+|->|→|⟶)|"
+    # A chemical equation (formulas joined by + and an arrow), or a formula with a digit next to g/mol.
+    _rule("chemistry_fundamentals", "formula", r"\b\d*(?:[A-Z][a-z]?\d*)+\s*\+\s*\d*(?:[A-Z][a-z]?\d*)+\s*"
+          r"(?:->|→|⟶|⇌)|"
           r"\b(?:[A-Z][a-z]?\d+)+[A-Z]?[a-z]?\b(?=.*\b(?:g|grams?|mol|moles?)\b)", 0),
     _rule("physics_em_optics", "circuits", r"\bcircuit\b|\bresist(?:or|ance)\b|\bvoltage\b|\bohm|"
           r"\bcapacit(?:or|ance)\b|\binductor\b|\bcoulomb|\belectric (?:field|charge|potential|force)\b|"
