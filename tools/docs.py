@@ -17,9 +17,9 @@ def _type_of(schema: dict[str, Any]) -> str:
         return str(t)
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            return " | ".join(_type_of(s) for s in schema[key])
+            return " or ".join(_type_of(s) for s in schema[key])
     if "enum" in schema:
-        return " | ".join(json.dumps(v) for v in schema["enum"])
+        return ", ".join(json.dumps(v) for v in schema["enum"])
     return "any"
 
 

@@ -29,37 +29,7 @@ from pydantic import AliasChoices, ConfigDict, Field, ValidationInfo, field_vali
 from tools.fmt import fmt_number, fmt_quantity, json_number
 from tools.registry import OpArgs, Tool, ToolError, ToolResult
 
-
-class PhysicsTool(Tool):
-    """A `Tool` whose merged input schema describes shared argument names honestly.
-
-    The generic merge keeps the first op's schema for a name, but here names are shared with different
-    meanings (`f` is a frequency in waves and a focal length in optics, `kind` has a different set of
-    values in each op), so a shared name gets every op's description, the union of `kind` values and
-    only the constraints all its ops agree on."""
-
-    def input_schema(self) -> dict[str, Any]:
-        schema = super().input_schema()
-        uses: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for op in self.ops.values():
-            for pname, prop in op.json_schema().get("properties", {}).items():
-                uses.setdefault(pname, []).append((op.name, prop))
-        for pname, entries in uses.items():
-            if len(entries) < 2:
-                continue
-            merged = dict(schema["properties"][pname])
-            descs = {op: prop.get("description", "") for op, prop in entries}
-            merged["description"] = "; ".join(f"[{op}] {d}" for op, d in descs.items())
-            if pname == "kind":
-                merged["enum"] = sorted({v for _, prop in entries for v in prop.get("enum", [])})
-            for key in ("exclusiveMinimum", "minimum", "maximum", "exclusiveMaximum", "unit"):
-                if len({repr(prop.get(key)) for _, prop in entries}) > 1:
-                    merged.pop(key, None)
-            schema["properties"][pname] = merged
-        return schema
-
-
-TOOL = PhysicsTool(
+TOOL = Tool(
     "physics",
     "Physics calculator in SI units: unit conversion (pint), CODATA constants (scipy.constants), "
     "kinematics (suvat), ideal gas law, waves, energy, electricity, optics, projectile motion and "

@@ -188,28 +188,35 @@ class Tool:
 
     # -- schemas ----------------------------------------------------------------------------
     def input_schema(self) -> dict[str, Any]:
-        """One JSON Schema object for the whole tool: `operation` plus the union of op arguments,
-        each described with the ops that take it; per-op requirements are stated in `description`."""
+        """One JSON Schema object for the whole tool: `operation` plus the union of op arguments.
+
+        Ops share argument names with different meanings (physics `f` is a frequency in `waves` and a
+        focal length in `optics`; `kind` has other values in each op), so a shared name gets every op's
+        description, the union of its enum values, and only the constraints all its ops agree on."""
         if self.single_op:
             return next(iter(self.ops.values())).json_schema()
+        uses: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for op in self.ops.values():
+            for pname, pschema in op.json_schema().get("properties", {}).items():
+                uses.setdefault(pname, []).append((op.name, pschema))
         props: dict[str, Any] = {
             "operation": {"type": "string", "enum": sorted(self.ops), "description": "which operation to run"}
         }
-        users: dict[str, list[str]] = {}
-        for op in self.ops.values():
-            schema = op.json_schema()
-            for pname, pschema in schema.get("properties", {}).items():
-                users.setdefault(pname, []).append(op.name)
-                if pname not in props:
-                    props[pname] = dict(pschema)
-                    props[pname].pop("default", None)
-            defs = schema.get("$defs")
-            if defs:
-                props.setdefault("$defs", {})  # kept out below; nested models are inlined by pydantic refs
-        props.pop("$defs", None)
-        for pname, ops in users.items():
-            desc = props[pname].get("description", "")
-            props[pname]["description"] = f"[{', '.join(ops)}] {desc}".strip()
+        for pname, entries in uses.items():
+            merged = dict(entries[0][1])
+            merged.pop("default", None)
+            descs = {op: p.get("description", "") for op, p in entries}
+            if len(entries) == 1 or len(set(descs.values())) == 1:
+                merged["description"] = f"[{', '.join(descs)}] {next(iter(descs.values()))}".strip()
+            else:
+                merged["description"] = "; ".join(f"[{op}] {d}".strip() for op, d in descs.items())
+            enums = [p["enum"] for _, p in entries if "enum" in p]
+            if enums:
+                merged["enum"] = sorted({v for e in enums for v in e}, key=str)
+            for key in ("exclusiveMinimum", "minimum", "maximum", "exclusiveMaximum", "unit", "type"):
+                if len({repr(p.get(key)) for _, p in entries}) > 1:
+                    merged.pop(key, None)
+            props[pname] = merged
         return {"type": "object", "properties": props, "required": ["operation"]}
 
     def long_description(self) -> str:
