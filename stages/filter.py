@@ -112,8 +112,8 @@ def reasons_for(trace: Trace, rules: Rules) -> list[str]:
         out.append("tool_result_mismatch")
     if not v.answer.ok:
         out.append("wrong_answer")
-    if trace.generation_error:
-        return out
+    if trace.generation_error or "invalid_record" in out:
+        return out  # nothing readable to measure
     n = len(trace.reasoning)
     if n < rules.min_steps:
         out.append("too_short")
@@ -182,10 +182,13 @@ class Stats:
         calls = t.tool_calls()
         self.calls_total += len(calls)
         self.fixed += bool(t.verdict and t.verdict.fixed)
+        from tools.catalog import TOOL_ALIASES
+
         for c in calls:
-            self.tools[c.name] += 1
+            name = TOOL_ALIASES.get(c.name.strip().lower(), c.name.strip().lower())
+            self.tools[name] += 1
             op = c.args.get("operation")
-            self.ops[f"{c.name}.{op}" if isinstance(op, str) else c.name] += 1
+            self.ops[f"{name}.{op}" if isinstance(op, str) else name] += 1
 
     def metrics(self) -> dict[str, Any]:
         k = self.kept

@@ -180,6 +180,17 @@ def features(kind: str) -> Any:
     return Features(cols)
 
 
+def _empty_array(type_: Any) -> Any:
+    """A zero-length array of `type_`; pyarrow cannot build empty extension (json) arrays directly."""
+    import pyarrow as pa
+
+    if isinstance(type_, pa.ExtensionType):
+        return pa.ExtensionArray.from_storage(type_, _empty_array(type_.storage_type))
+    if pa.types.is_list(type_):
+        return pa.ListArray.from_arrays(pa.array([0], pa.int32()), _empty_array(type_.value_type))
+    return pa.array([], type=type_)
+
+
 def write_parquet(path: str | Path, rows: list[dict[str, Any]], kind: str) -> None:
     """Atomically write rows as parquet through `datasets` (so the Json features round-trip)."""
     from datasets import Dataset
@@ -187,8 +198,16 @@ def write_parquet(path: str | Path, rows: list[dict[str, Any]], kind: str) -> No
 
     disable_progress_bar()
     feats = features(kind)
-    clean = [{k: r.get(k) for k in feats} for r in rows]
-    ds = Dataset.from_list(clean, features=feats)
+    if not rows:  # `datasets` cannot build a zero-row dataset with Json features: write the schema only
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = feats.arrow_schema
+        table = pa.Table.from_arrays([_empty_array(f.type) for f in schema], schema=schema)
+        with atomic_open(path, "wb") as fh:
+            pq.write_table(table, fh)
+        return
+    ds = Dataset.from_list([{k: r.get(k) for k in feats} for r in rows], features=feats)
     with atomic_open(path, "wb") as fh:
         ds.to_parquet(fh)
 

@@ -7,7 +7,8 @@ per category.
 
 - Grouped: every record whose normalised question is the same lands on the same side, so a val question
   is never seen in training (a rephrased duplicate would still leak; exact ones cannot).
-- Stratified: each category contributes `round(val_fraction × n)` records to val (by whole groups).
+- Stratified: each category contributes `round(val_fraction × n)` records to val (by whole groups);
+  if that leaves val empty (tiny runs) one group of the largest category goes to val.
 - Deterministic: groups are sorted by key and shuffled with `random.Random(f"{seed}:{category}")`,
   so the split depends only on the data and the seed — not on input order, hash seeds or workers.
 """
@@ -77,6 +78,13 @@ def split_records(records: list[dict[str, Any]], val_fraction: float, seed: int
                 continue  # a big group would overshoot: try smaller ones
             val_groups.add(k)
             taken += group_size[k]
+    if not val_groups and val_fraction > 0 and len(group_cat) >= 2:
+        # Tiny runs: rounding gave every category zero val records; an empty val split breaks loaders
+        # (`datasets` cannot read a zero-row parquet), so take one group from the largest category.
+        cat = max(sorted(by_cat), key=lambda c: sum(group_size[k] for k in by_cat[c]))
+        keys = sorted(by_cat[cat])
+        random.Random(f"{seed}:{cat}").shuffle(keys)
+        val_groups.add(keys[0])
     train, val = [], []
     for r in records:
         (val if normalise_question(r["question"]) in val_groups else train).append(r)

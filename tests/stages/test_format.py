@@ -1,0 +1,137 @@
+"""Format stage: SFT text with tool tokens; chat messages that render through a real HF chat template;
+parquet that `datasets` loads back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stage_traces import two_tool_trace
+
+from stages.format import Style, to_chat, to_sft, tool_schemas, write_parquet
+from stages.schema import Trace
+
+# Qwen2.5-Instruct's tool-calling chat template (arguments rendered with `tojson`, so they must be dicts).
+QWEN25 = r"""{%- if tools %}
+    {{- '<|im_start|>system\n' }}
+    {%- if messages[0]['role'] == 'system' %}{{- messages[0]['content'] }}{%- else %}{{- 'You are a helpful assistant.' }}{%- endif %}
+    {{- "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>" }}
+    {%- for tool in tools %}{{- "\n" }}{{- tool | tojson }}{%- endfor %}
+    {{- "\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n" }}
+{%- else %}
+    {%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}{%- endif %}
+{%- endif %}
+{%- for message in messages %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) or (message.role == "assistant" and not message.tool_calls) %}
+        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
+    {%- elif message.role == "assistant" %}
+        {{- '<|im_start|>' + message.role }}
+        {%- if message.content %}{{- '\n' + message.content }}{%- endif %}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function is defined %}{%- set tool_call = tool_call.function %}{%- endif %}
+            {{- '\n<tool_call>\n{"name": "' }}{{- tool_call.name }}{{- '", "arguments": ' }}
+            {{- ARGS }}
+            {{- '}\n</tool_call>' }}
+        {%- endfor %}
+        {{- '<|im_end|>\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if (loop.index0 == 0) or (messages[loop.index0 - 1].role != "tool") %}{{- '<|im_start|>user' }}{%- endif %}
+        {{- '\n<tool_response>\n' }}{{- message.content }}{{- '\n</tool_response>' }}
+        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}{{- '<|im_end|>\n' }}{%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|im_start|>assistant\n' }}{%- endif %}"""
+TOJSON = "tool_call.arguments | tojson"
+# Qwen3-style: accepts OpenAI's JSON-string arguments as well as dicts.
+STRING_AWARE = ("(tool_call.arguments if tool_call.arguments is string else tool_call.arguments | tojson)")
+
+
+def local_tokenizer(tmp_path: Path, template: str) -> Any:
+    """A tiny word-level tokenizer saved to a local dir with the chat template, loaded back by AutoTokenizer."""
+    pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordLevel({"[UNK]": 0, "<|im_end|>": 1}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", eos_token="<|im_end|>",
+                                   chat_template=template)
+    fast.save_pretrained(tmp_path / "tok")
+    return AutoTokenizer.from_pretrained(tmp_path / "tok", local_files_only=True)
+
+
+@pytest.fixture(scope="module")
+def trace() -> Trace:
+    t = Trace.model_validate(two_tool_trace())
+    t.reasoning[1].tool_call.args = {"operation": "molecular_weight", "formula": "H2O"}
+    return t
+
+
+def test_sft_output_uses_tool_tokens(trace: Trace) -> None:
+    rec = to_sft(trace, Style())
+    assert rec["instruction"] == trace.question
+    out = rec["output"]
+    assert ('<tool_call>{"name": "chemistry", "arguments": {"operation": "molecular_weight", "formula": "H2O"}}'
+            '</tool_call>\n<tool_result>18.015 g/mol</tool_result>\nWater is 18.015 g/mol.') in out
+    assert out.index("<tool_result>I = 3 A") > out.index('"name": "physics"')
+    assert out.endswith("Final answer: 3 A")
+    custom = to_sft(trace, Style(tool_call_open="[CALL]", tool_call_close="[/CALL]",
+                                 tool_result_open="[RES]", tool_result_close="[/RES]", final_answer=""))
+    assert "[CALL]{" in custom["output"] and "[RES]18.015 g/mol[/RES]" in custom["output"]
+    assert "<tool_call>" not in custom["output"] and "Final answer" not in custom["output"]
+    for key in ("question", "domain", "reasoning", "answer", "tools_used", "id", "category"):
+        assert key in rec
+
+
+def test_chat_messages_shape(trace: Trace) -> None:
+    rec = to_chat(trace, Style(), tool_schemas(None))
+    msgs = rec["messages"]
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "tool", "assistant", "tool", "assistant"]
+    call = msgs[2]["tool_calls"][0]
+    assert call["type"] == "function" and len(call["id"]) == 9
+    assert call["function"]["name"] == "chemistry"
+    assert json.loads(call["function"]["arguments"]) == {"operation": "molecular_weight", "formula": "H2O"}
+    assert msgs[3] == {"role": "tool", "tool_call_id": call["id"], "name": "chemistry", "content": "18.015 g/mol"}
+    assert msgs[-1]["content"].endswith("Final answer: 3 A")
+    assert {t["function"]["name"] for t in rec["tools"]} >= {"chemistry", "physics"}
+    used = to_chat(trace, Style(tools_in_prompt="used"))
+    assert sorted(t["function"]["name"] for t in used["tools"]) == ["chemistry", "physics"]
+
+
+def test_chat_renders_through_qwen25_template(trace: Trace, tmp_path: Path) -> None:
+    tok = local_tokenizer(tmp_path, QWEN25.replace("ARGS", TOJSON))
+    rec = to_chat(trace, Style(arguments="object"), tool_schemas(None))
+    text = tok.apply_chat_template(rec["messages"], tools=rec["tools"], tokenize=False)
+    assert '<tool_call>\n{"name": "chemistry", "arguments": {"operation": "molecular_weight", "formula": "H2O"}}' in text
+    assert "<tool_response>\n18.015 g/mol\n</tool_response>" in text
+    assert '"name": "physics"' in text.split("\n</tools>")[0]       # tool schemas in the system prompt
+    assert text.rstrip().endswith("Final answer: 3 A<|im_end|>")
+    ids = tok.apply_chat_template(rec["messages"], tools=rec["tools"], tokenize=True)
+    assert len(ids) > 0
+
+
+def test_json_string_arguments_render_with_string_aware_template(trace: Trace, tmp_path: Path) -> None:
+    tok = local_tokenizer(tmp_path, QWEN25.replace("ARGS", STRING_AWARE))
+    rec = to_chat(trace, Style(arguments="json_string"), tool_schemas(None))
+    text = tok.apply_chat_template(rec["messages"], tools=rec["tools"], tokenize=False)
+    assert '"arguments": {"operation": "electricity", "kind": "ohms_law", "V": 12, "R": 4}}' in text
+
+
+def test_parquet_round_trip_with_datasets(trace: Trace, tmp_path: Path) -> None:
+    from datasets import load_dataset
+
+    chat = to_chat(trace, Style(), tool_schemas(None))
+    sft = to_sft(trace, Style())
+    write_parquet(tmp_path / "chat.parquet", [chat], "chat")
+    write_parquet(tmp_path / "sft.parquet", [sft], "sft")
+    ds = load_dataset("parquet", data_files=str(tmp_path / "chat.parquet"), split="train")
+    row = ds[0]
+    assert row["messages"] == chat["messages"] and row["tools"] == chat["tools"]
+    assert row["reasoning"] == chat["reasoning"]
+    ds2 = load_dataset("parquet", data_files=str(tmp_path / "sft.parquet"), split="train")
+    assert ds2[0]["output"] == sft["output"] and ds2[0]["tools_used"] == trace.tools_used
+    import pandas as pd
+
+    assert list(pd.read_parquet(tmp_path / "sft.parquet")["id"]) == [trace.id]
