@@ -290,18 +290,18 @@ def binomial_coefficient(rng: random.Random, difficulty: str) -> Spec:
 def _(p: dict, b: TraceBuilder) -> str:
     n, k, a, c = p["n"], p["k"], p["a"], p["c"]
     coef = math.comb(n, k) * a**k * c ** (n - k)
-    b.think("By the binomial theorem the x^{k} term of ({a}x + ({c}))^{n} is C({n},{k})·({a}x)^{k}·({c})^{m}.",
-            k=k, a=a, c=c, n=n, m=n - k)
+    b.think("By the binomial theorem the {t} term of {e} is C({n},{k})·({a}x)^{k}·({c})^{m}.",
+            t="x" if k == 1 else f"x^{k}", e=caret(p["expr"]), k=k, a=a, c=c, n=n, m=n - k)
     b.think("C({n},{k}) = {C}, {a}^{k} = {ak}, ({c})^{m} = {cm}; the product is {C}·{ak}·{cm} = {v}.",
             n=n, k=k, C=math.comb(n, k), a=a, ak=a**k, c=c, m=n - k, cm=c ** (n - k), v=coef)
     r = b.call("symbolic_math", _sm("expand", expression=p["expr"]),
                ["Let me verify by expanding the whole power.", "I'll check the hand computation by expanding."])
     term = f"{coef}*x**{k}" if k > 1 else f"{coef}*x"
     found = term.lstrip("-") in r.output
-    b.observe(["The expansion is {x}; its x^{k} term is {t}, matching.",
-               "Expanded: {x}. The x^{k} coefficient there is {v}, as computed."] if found else
-              ["The expansion is {x}, and collecting the x^{k} term gives coefficient {v}."],
-              x=caret(r.output), k=k, t=caret(term), v=coef)
+    b.observe(["The expansion is {x}; its {xk} term is {t}, matching.",
+               "Expanded: {x}. The {xk} coefficient there is {v}, as computed."] if found else
+              ["The expansion is {x}, and collecting the {xk} term gives coefficient {v}."],
+              x=caret(r.output), xk="x" if k == 1 else f"x^{k}", t=caret(term), v=coef)
     return b.finish(str(coef))
 
 
@@ -590,9 +590,8 @@ def _(p: dict, b: TraceBuilder) -> str:
     word = "minimum" if a > 0 else "maximum"
     b.think("The leading coefficient is {a}, so the parabola opens {d} and has a {w}.", a=a,
             d="upward" if a > 0 else "downward", w=word)
-    b.think("The vertex is at x = −b/(2a) = {h}. Completing the square: f(x) = {a}(x − ({h}))^2 + ({k}).",
-            h=h, a=a, k=k)
-    form = f"{a}*(x - {h})**2 + {k}" if h >= 0 else f"{a}*(x + {-h})**2 + {k}"
+    form = f"{a}*({poly_text([1, -h])})**2" + (f" + {k}" if k > 0 else (f" - {-k}" if k < 0 else ""))
+    b.think("The vertex is at x = −b/(2a) = {h}. Completing the square: f(x) = {f}.", h=h, f=caret(form))
     r = b.call("symbolic_math", _sm("expand", expression=form),
                ["Let me verify the completed square by expanding it.",
                 "Checking the vertex form: expanding it should reproduce f."])
@@ -614,7 +613,7 @@ def vieta_roots(rng: random.Random, difficulty: str) -> Spec:
     else:
         ans = sum((Fraction(1, r) for r in roots), Fraction(0))
     f = poly_text(co)
-    what = "the sum of the squares of its roots" if want == "squares" else "the sum of the reciprocals of its roots"
+    what = "the sum of the squares of the roots" if want == "squares" else "the sum of the reciprocals of the roots"
     q = pick(rng, ["For the polynomial {f}, find {w}.", "Let the roots of {f} = 0 be r_i. Compute {w}.",
                    "What is {w} for the equation {f} = 0?"], f=show(f, rng), w=what)
     return Spec(q, {"f": f, "co": co, "want": want, "roots": sorted(roots)}, num(Fraction(ans)))
@@ -667,16 +666,15 @@ def radical_equation(rng: random.Random, difficulty: str) -> Spec:
 @radical_equation.solver
 def _(p: dict, b: TraceBuilder) -> str:
     a, bb, r, ex = p["a"], p["b"], p["r"], p["extra"]
-    b.think("Squaring both sides gives x + ({a}) = (x − ({b}))^2, a quadratic. Squaring can introduce extraneous "
-            "roots, so every candidate must be checked in the original equation (the right side must be ≥ 0).",
-            a=a, b=bb)
-    r1 = b.call("symbolic_math", _sm("solve", equation=f"x + {a} = (x - {bb})**2".replace("+ -", "- ")
-                                     .replace("- -", "+ "), variable="x"),
+    squared = f"{poly_text([1, a])} = ({poly_text([1, -bb])})**2"
+    b.think("Squaring both sides gives {s}, a quadratic. Squaring can introduce extraneous roots, so every "
+            "candidate must be checked in the original equation (the right side must be ≥ 0).", s=caret(squared))
+    r1 = b.call("symbolic_math", _sm("solve", equation=squared, variable="x"),
                 ["Solving the squared equation.", "First the quadratic obtained by squaring."])
     b.observe("The squared equation has roots {s}.", s=r1.output)
-    b.think("x = {ex}: the right side is {ex} − ({b}) = {rhs} < 0, but a square root is never negative, so "
-            "x = {ex} is extraneous. x = {r}: the right side is {r2} ≥ 0 and both sides equal {r2}.",
-            ex=ex, b=bb, rhs=ex - bb, r=r, r2=r - bb)
+    b.think("x = {ex}: the right side is {rhs} < 0, but a square root is never negative, so x = {ex} is "
+            "extraneous. x = {r}: the right side is {r2} ≥ 0 and √({r} + {a}) = √{sq} = {r2}, so both sides agree.",
+            ex=ex, rhs=ex - bb, r=r, r2=r - bb, a=a, sq=r + a)
     r2 = b.call("symbolic_math", _sm("solve", equation=p["eq"], variable="x"),
                 "Let me confirm by solving the original radical equation directly.")
     b.observe("Solving the original equation gives {s}: only x = {r} survives.", s=r2.output, r=r)

@@ -17,7 +17,7 @@ from typing import Any
 import sympy as sp
 
 from stages.synthetic.base import Spec, TraceBuilder, template
-from stages.synthetic.phrasing import caret, num, pick, poly_text, show
+from stages.synthetic.phrasing import caret, num, ordinal, pick, poly_text, show
 
 CAT = "calculus"
 SM = ("symbolic_math",)
@@ -241,9 +241,17 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think(["I need to differentiate {e} {n} times{z}.",
              "This asks for the {o} derivative of {e}{z}. Repeated product/chain rules get messy quickly."],
             e=caret(expr), n=order, o=_ord_word(order), z=" and then set x = 0" if p["at_zero"] else "")
+    r1 = b.call("symbolic_math", _sm("differentiate", expression=expr, variable="x"),
+                ["First the ordinary derivative, to see how the terms behave.",
+                 "Let me look at f'(x) first to see the pattern."])
+    b.observe(["f'(x) = {d}. Differentiating {m} more time{s} by hand would multiply the terms further, so I'll "
+               "ask for the {o} derivative directly.",
+               "f'(x) = {d}. The structure repeats with growing coefficients; the tool can take all {n} "
+               "derivatives at once."], d=caret(r1.output), m=order - 1, s="s" if order > 2 else "",
+              o=_ord_word(order), n=order)
     r = b.call("symbolic_math", _sm("differentiate", expression=expr, variable="x", order=order),
-               ["I'll ask for the derivative of order {n} directly.",
-                "The differentiate operation takes an order, so one call does all {n} differentiations."], n=order)
+               ["Derivative of order {n}.", "The differentiate operation takes an order, so one call does all {n} "
+                "differentiations."], n=order)
     if not p["at_zero"]:
         b.observe(["The {o} derivative is {d}.", "SymPy gives the {o} derivative as {d}."],
                   o=_ord_word(order), d=caret(r.output))
@@ -285,7 +293,8 @@ def _indef_family(rng: random.Random, difficulty: str, x: sp.Symbol) -> tuple[sp
             return x * sp.sin(a * x), -x * sp.cos(a * x) / a + sp.sin(a * x) / a**2, "integration by parts"
         if kind == "lin":
             a = abs(a)
-            return sp.Integer(b_) / (a * x + b_), sp.Rational(b_, a) * sp.log(a * x + b_), "a linear substitution"
+            d = rng.choice([v for v in range(1, 10) if math.gcd(v, a) == 1])  # else SymPy writes log(x + d/a)
+            return sp.Integer(b_) / (a * x + d), sp.Rational(b_, a) * sp.log(a * x + d), "a linear substitution"
         return x / (x**2 + b_), sp.log(x**2 + b_) / 2, "the substitution u = x^2 + c"
     kind = rng.choice(["x2exp", "expsin", "xlog", "partial"])
     if kind == "x2exp":
@@ -404,7 +413,7 @@ def definite_integral(rng: random.Random, difficulty: str) -> Spec:
         "What is the value of the integral of {e} over the interval [{lo}, {hi}]?",
         "Find the exact value of ∫[{lo}, {hi}] ({e}) dx.",
         "Calculate the integral of f(x) = {e} from x = {lo} to x = {hi}.",
-    ], lo=show_lo, hi=show_hi, e=show(expr, rng))
+    ], lo=show_lo, hi=show_hi, e=_bracket(show(expr, rng)))
     approx = float(val) if difficulty == "easy" else float(sp.N(val))
     return Spec(q, {"expr": expr, "lo": lo_s, "hi": hi_s, "note": note, "approx": approx}, ans)
 
@@ -414,7 +423,7 @@ def _(p: dict, b: TraceBuilder) -> str:
     expr, lo, hi = p["expr"], p["lo"], p["hi"]
     b.think(["The integrand {e} is {n}. I'll integrate from {lo} to {hi}.",
              "This is {n}; the plan is to find the antiderivative and apply the limits {lo} and {hi}.",
-             "I need ∫ {e} dx between {lo} and {hi}; it is {n}."], e=caret(expr), n=p["note"],
+             "I need ∫ {e} dx between {lo} and {hi}; it is {n}."], e=_bracket(caret(expr)), n=p["note"],
             lo=lo.replace("oo", "∞"), hi=hi.replace("oo", "∞"))
     r = b.call("symbolic_math", _sm("integrate", expression=expr, variable="x", lower=lo, upper=hi),
                ["I'll let SymPy evaluate the definite integral exactly.",
@@ -429,6 +438,12 @@ def _(p: dict, b: TraceBuilder) -> str:
         b.think(["The value is negative: on this interval the integrand lies more below the x-axis than above it.",
                  "A negative result is plausible — the signed area below the axis outweighs the part above."])
     return b.finish(exact)
+
+
+def _bracket(text: str) -> str:
+    """Parenthesise a sum written before `dx` so the integrand is unambiguous."""
+    body = text.lstrip("-")
+    return f"({text})" if (" + " in body or " - " in body) else text
 
 
 # -- 6. area between a parabola and a line ---------------------------------------------------------
@@ -664,10 +679,10 @@ def _(p: dict, b: TraceBuilder) -> str:
                ["Expanding up to x^{k}.", "Series expansion through the x^{k} term."], k=k)
     b.observe("The series is {s}.", s=r.output)
     r2 = b.call("symbolic_math", _sm("differentiate", expression=expr, variable="x", order=k),
-                ["To pin down the x^{k} coefficient exactly, I'll use f^({k})(0)/{k}!: first the {k}-th "
+                ["To pin down the x^{k} coefficient exactly, I'll use f^({k})(0)/{k}!: first the {o} "
                  "derivative.", "Reading coefficients off printed fractions is easy to get wrong, so I'll "
-                 "compute f^({k})(0)/{k}! from the derivative instead."], k=k)
-    b.observe("The {k}-th derivative is {d}.", k=k, d=caret(r2.output) if len(r2.output) < 120 else "a long "
+                 "compute f^({k})(0)/{k}! from the derivative instead."], k=k, o=ordinal(k))
+    b.observe("The {k} derivative is {d}.", k=ordinal(k), d=caret(r2.output) if len(r2.output) < 120 else "a long "
               "expression")
     r3 = b.call("symbolic_math", _sm("evaluate", expression=r2.output, substitutions={"x": 0}),
                 ["Now evaluate it at x = 0.", "Setting x = 0."])
@@ -694,14 +709,14 @@ def local_extrema(rng: random.Random, difficulty: str) -> Spec:
     co = [m, Fraction(-3 * m * (p_ + q_), 2), 3 * m * p_ * q_, c]
     co = [int(v) for v in co]
     f = poly_text(co)
-    want = rng.choice(["max", "min"])
-    x_at = p_ if (want == "max") == (m > 0) else q_
+    want = rng.choice(["maximum", "minimum"])
+    x_at = p_ if (want == "maximum") == (m > 0) else q_
     value = _peval(co, x_at)
     q = pick(rng, [
         "Find the local {w} value of f(x) = {f}.",
-        "The function f(x) = {f} has one local {w}imum. What is its value?",
-        "Determine the local {w}imum value of y = {f}.",
-        "What is the value of f at its local {w}imum, where f(x) = {f}?",
+        "The function f(x) = {f} has one local {w}. What is its value?",
+        "Determine the local {w} value of y = {f}.",
+        "What is the value of f at its local {w}, where f(x) = {f}?",
     ], w=want, f=show(f, rng))
     return Spec(q, {"f": f, "want": want, "x": x_at, "pts": [p_, q_], "m": m}, str(value))
 
@@ -711,7 +726,7 @@ def _(p: dict, b: TraceBuilder) -> str:
     f, want = p["f"], p["want"]
     b.think(["Local extrema occur where f'(x) = 0; I'll find those points and classify them with f''.",
              "Plan: set the derivative to zero, classify the critical points with the second derivative, "
-             "then evaluate f at the local {w}imum."], w=want)
+             "then evaluate f at the local {w}."], w=want)
     r = b.call("symbolic_math", _sm("differentiate", expression=f, variable="x"), "First, the derivative.")
     d = r.output
     b.observe("f'(x) = {d}.", d=caret(d))
@@ -727,11 +742,11 @@ def _(p: dict, b: TraceBuilder) -> str:
                "f''(x) = {s}, so f''({a}) = {va} and f''({b}) = {vb}."], s=caret(fpp), a=p_, b=q_, va=vp, vb=vq)
     xs = p["x"]
     b.think("A negative second derivative means a local maximum and a positive one a local minimum, so the "
-            "local {w}imum is at x = {x}.", w=want, x=xs)
+            "local {w} is at x = {x}.", w=want, x=xs)
     r4 = b.call("symbolic_math", _sm("evaluate", expression=f, substitutions={"x": xs}),
                 ["Evaluating f at x = {x}.", "Now f({x})."], x=xs)
     b.observe("f({x}) = {v}.", x=xs, v=r4.output)
-    return b.finish(r4.output, ["The local {w}imum value is {v} (at x = {x}).", "So the local {w}imum of f is {v}."],
+    return b.finish(r4.output, ["The local {w} value is {v} (at x = {x}).", "So the local {w} of f is {v}."],
                     w=want, v=r4.output, x=xs)
 
 
@@ -757,8 +772,8 @@ def tangent_line(rng: random.Random, difficulty: str) -> Spec:
 @tangent_line.solver
 def _(p: dict, b: TraceBuilder) -> str:
     f, a = p["f"], p["a"]
-    b.think(["The tangent at x = {a} passes through (a, f(a)) with slope f'(a): y = f(a) + f'(a)(x − a).",
-             "I need the point (a, f(a)) and the slope f'(a) at a = {a}."], a=a)
+    b.think(["The tangent at x = {a} passes through ({a}, f({a})) with slope f'({a}): y = f({a}) + f'({a})(x − ({a})).",
+             "I need the point ({a}, f({a})) on the curve and the slope f'({a})."], a=a)
     r = b.call("symbolic_math", _sm("differentiate", expression=f, variable="x"), "The slope comes from f'(x).")
     b.observe("f'(x) = {d}.", d=caret(r.output))
     r2 = b.call("symbolic_math", _sm("evaluate", expression=r.output, substitutions={"x": a}),

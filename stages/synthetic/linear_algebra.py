@@ -414,12 +414,27 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think("A^{k} means multiplying A by itself {k} times; I'll do it by repeated multiplication.", k=k)
     r = b.call("symbolic_math", _mat("multiply", a, matrix_b=a), "First A² = A·A.")
     b.observe("A² = {m}.", m=r.output)
+    e00 = sum(a[0][t] * a[t][0] for t in range(len(a)))
     if k == 2:
+        b.think("Spot check of the (1,1) entry: {terms} = {v}, in agreement.",
+                terms=" + ".join(f"({a[0][t]})({a[t][0]})" for t in range(len(a))), v=e00)
         return b.finish(r.output)
     sq = r.value if isinstance(r.value, list) else r.output
     r2 = b.call("symbolic_math", _mat("multiply", sq, matrix_b=a), "Then A³ = A²·A.")
     b.observe("A³ = {m}.", m=r2.output)
     return b.finish(r2.output)
+
+
+def _linear_text(row: list[int], names: list[str]) -> str:
+    """`2x - y + 3z` from coefficients (1 and -1 written without the digit, zero terms left out)."""
+    parts: list[str] = []
+    for c, v in zip(row, names, strict=True):
+        if c == 0:
+            continue
+        mag = "" if abs(c) == 1 else str(abs(c))
+        sign = ("-" if c < 0 else "") if not parts else ("- " if c < 0 else "+ ")
+        parts.append(f"{sign}{mag}{v}")
+    return " ".join(parts) or "0"
 
 
 # -- 11. Cramer's rule -----------------------------------------------------------------------------
@@ -438,8 +453,7 @@ def cramer(rng: random.Random, difficulty: str) -> Spec:
     for i in range(n):
         aj[i][j] = bvec[i]
     val = Fraction(int(sp.Matrix(aj).det()), int(sp.Matrix(a).det()))
-    eqs = "; ".join(" + ".join(f"{a[i][c]}{names[c]}" for c in range(n)).replace("+ -", "- ") + f" = {bvec[i]}"
-                    for i in range(n))
+    eqs = "; ".join(f"{_linear_text(a[i], names)} = {bvec[i]}" for i in range(n))
     q = pick(rng, ["Use Cramer's rule to find {v} in the system {e}.",
                    "For the linear system {e}, what is the value of {v}?",
                    "Solve for {v} only: {e}."], v=names[j], e=eqs)

@@ -23,7 +23,7 @@ from scipy import integrate as sci_integrate
 from scipy import optimize as sci_optimize
 
 from stages.synthetic.base import Spec, TraceBuilder, TraceBuildError, template
-from stages.synthetic.phrasing import join_words, num, pick
+from stages.synthetic.phrasing import join_words, num, pick, poly_text
 
 CAT = "numerical"
 PY = ("execute_python",)
@@ -247,13 +247,13 @@ def newton_method(rng: random.Random, difficulty: str) -> Spec:
                        "Using Newton–Raphson on x³ − {a} = 0, find ∛{a} (10 decimals)."], a=a)
     elif kind == "cubic":
         c, d = rng.randint(1, 9), rng.randint(1, 30)
-        f, df = f"x**3 + {c}*x - {d}", f"3*x**2 + {c}"
+        f, df = poly_text([1, 0, c, -d]), poly_text([3, 0, c])
         x0 = 1.0
         root = float(sci_optimize.brentq(lambda x: x**3 + c * x - d, 0, d + 1, xtol=1e-15))
         desc = f"x³ + {c}x − {d} = 0"
         q = pick(rng, ["Solve x³ + {c}x − {d} = 0 with Newton's method starting from x₀ = 1. Give the real root "
                        "to 10 decimals.", "Find the real root of x^3 + {c}x = {d} by Newton–Raphson (10 decimal "
-                       "places)."], c=c, d=d)
+                       "places)."], c=c if c > 1 else "", d=d)
     else:
         e = rng.choice([0.1, 0.2, 0.3, 0.5, 0.7, 0.9])
         m_ = rng.choice([0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
@@ -513,8 +513,17 @@ def _(p: dict, b: TraceBuilder) -> str:
     val = _last_number(r.output)
     b.observe(["The program reports {v}.", "Result: {v}."], v=val)
     if kind == "count":
-        b.think("Plausibility: the prime number theorem estimates {n}/ln({n}) ≈ {e}, the same order of magnitude.",
-                n=n, e=round(n / math.log(n)))
+        b.think("Plausibility: the prime number theorem estimates {n}/ln({n}) ≈ {e}; the true count is a bit "
+                "larger, as usual, so {v} is reasonable.", n=n, e=round(n / math.log(n)), v=val)
+    elif kind == "sum":
+        b.think("Plausibility: the sum of the primes up to n is about n²/(2 ln n) ≈ {e}, the same order of "
+                "magnitude as {v}.", e=f"{n * n / (2 * math.log(n)):.3g}", v=val)
+    elif kind == "nth":
+        b.think("Plausibility: p_n ≈ n(ln n + ln ln n − 1) ≈ {e} for n = {n}, close to {v}.",
+                e=round(n * (math.log(n) + math.log(math.log(n)) - 1)), n=n, v=val)
+    else:
+        b.think("The rule counts consecutive primes differing by 2 — (3, 5), (5, 7), (11, 13), (17, 19), … — and "
+                "the pair must fit below the bound, which the sieve limit guarantees.")
     return b.finish(val)
 
 
@@ -652,6 +661,16 @@ def _(p: dict, b: TraceBuilder) -> str:
     r = _run(b, code, ["Computing it.", "Running the count."])
     val = _last_number(r.output)
     b.observe(["The count is {v}.", "The program gives {v}."], v=val)
+    small = {
+        "derangements": "for n = 4 the same recurrence gives 9, matching the 9 derangements of abcd listed by hand",
+        "partitions": "for n = 5 the same loop gives 7 (5, 4+1, 3+2, 3+1+1, 2+2+1, 2+1+1+1, 1+1+1+1+1)",
+        "catalan": "for n = 3 the recurrence gives 5: ((())), (()()), (())(), ()(()), ()()()",
+        "stairs": "for a staircase of 3 the rule gives " + ("3 (1+1+1, 1+2, 2+1)" if p.get("steps") == [1, 2]
+                                                         else "4 (1+1+1, 1+2, 2+1, 3)"),
+        "subsets_sum": "for {1, 2, 3} and modulus 3 it would count {}, {3}, {1, 2}, {1, 2, 3}: 4 subsets",
+    }
+    if kind in small:
+        b.think("Sanity check of the method on a small case: {s}.", s=small[kind])
     if kind == "lattice":
         w, h = p["w"], p["h"]
         bx, by = p["blocked"]
@@ -728,6 +747,22 @@ def _(p: dict, b: TraceBuilder) -> str:
                 steps += 1
             print("steps:", steps)
             """
+    if kind == "linear2":
+        a2 = p["p"] * p["a1"] + p["q"] * p["a0"]
+        a3 = p["p"] * a2 + p["q"] * p["a1"]
+        b.think("By hand the first terms are a₂ = {p}·{a1} + ({q})·{a0} = {a2} and a₃ = {p}·{a2} + ({q})·{a1} = {a3}; "
+                "the loop continues the same way.", p=p["p"], q=p["q"], a0=p["a0"], a1=p["a1"], a2=a2, a3=a3)
+    elif kind == "fibmod":
+        b.think("Mod {m} the sequence starts 0, 1, 1, 2, 3, 5, 8, … and is eventually periodic (Pisano period), "
+                "but iterating {n} steps directly is cheap.", m=p["m"], n=p["n"])
+    else:
+        x, path = p["n"], [p["n"]]
+        for _ in range(4):
+            if x == 1:
+                break
+            x = 3 * x + 1 if x % 2 else x // 2
+            path.append(x)
+        b.think("The trajectory starts {t} …; counting every step until 1 is a loop.", t=" → ".join(map(str, path)))
     r = _run(b, code, ["Running the iteration.", "Let me compute it."])
     val = _last_number(r.output)
     b.observe(["The result is {v}.", "The program prints {v}."], v=val)
@@ -951,6 +986,23 @@ def _(p: dict, b: TraceBuilder) -> str:
     r = _run(b, code, ["Computing it.", "Let me run this."])
     val = _last_number(r.output)
     b.observe(["The answer is {v}.", "The program prints {v}."], v=val)
+    if kind in ("divisors", "totient"):
+        fac = sp.factorint(p["n"])
+        fac_text = " · ".join(f"{q}^{e}" if e > 1 else str(q) for q, e in sorted(fac.items()))
+        if kind == "divisors":
+            b.think("Check: {n} = {f}, so d(n) = {prod} = {v}.", n=p["n"], f=fac_text,
+                    prod="·".join(str(e + 1) for _, e in sorted(fac.items())), v=val)
+        else:
+            b.think("Check: {n} = {f}, and φ multiplies p^(e−1)(p − 1) over these prime powers, giving {v}.",
+                    n=p["n"], f=fac_text, v=val)
+    elif kind == "powmod":
+        b.think("The hand-written square-and-multiply agrees with Python's built-in pow, so the residue is {v}.",
+                v=val)
+    elif kind == "lcm":
+        b.think("The lcm is a multiple of every number in the list and is built from the highest prime powers that "
+                "occur in them, so it can be large.")
+    else:
+        b.think("Python's integers are exact, so no digits were lost.")
     return b.finish(val)
 
 
@@ -1086,7 +1138,9 @@ def euler_ode(rng: random.Random, difficulty: str) -> Spec:
     for _ in range(steps):
         y = y + fh * (fa * y + fc * t)
         t += fh
-    rhs = f"{num(a)}*y {'+' if c > 0 else '-'} {abs(c)}*t" if c else f"{num(a)}*y"
+    ay = {1: "y", -1: "-y"}.get(a, f"{num(a)}*y")
+    ct = "t" if abs(c) == 1 else f"{abs(c)}*t"
+    rhs = f"{ay} {'+' if c > 0 else '-'} {ct}" if c else ay
     q = pick(rng, ["Use Euler's method with step h = {h} to approximate y({T}) for y' = {f}, y(0) = {y0}. Give 8 "
                    "decimals.", "Approximate the solution of dy/dt = {f} with y(0) = {y0} at t = {T} using the forward "
                    "Euler method (h = {h}), to 8 decimal places."], h=h, T=t_end, f=rhs.replace("*", ""), y0=y0)
