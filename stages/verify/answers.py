@@ -37,6 +37,7 @@ MAX_LEN = 2000               # longer answers are compared as text only (bounded
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _TEXT_CMD = re.compile(r"\\(?:text|mathrm|textrm|mathbf|operatorname|mbox)\s*\{([^{}]*)\}")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_POWER_BRACES = re.compile(r"\^\s*\{([^{}]*)\}")
 _SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 _LATEX_SIMPLE = {
     r"\left": "", r"\right": "", r"\cdot": "*", r"\times": "*", r"\,": " ", r"\;": " ", r"\!": "",
@@ -69,6 +70,7 @@ def normalise_text(text: str) -> str:
     t = _strip_boxed(t)
     t = t.replace("$", "").replace("\\[", "").replace("\\]", "").replace("\\(", "").replace("\\)", "")
     for _ in range(3):
+        t = _POWER_BRACES.sub(r"^(\1)", t)
         t = _TEXT_CMD.sub(r"\1", t)
         t = _FRAC.sub(r"(\1)/(\2)", t)
         t = _SQRT.sub(r"sqrt(\1)", t)
@@ -237,7 +239,7 @@ def _safe_parser() -> Callable[[str], Any] | None:
         from tools import expr  # type: ignore[attr-defined]
     except ImportError:
         return None
-    for name in ("parse_expr_safe", "parse_safe", "parse_expression", "parse", "safe_parse"):
+    for name in ("to_sympy", "parse_expr_safe"):
         fn = getattr(expr, name, None)
         if callable(fn):
             return fn
@@ -297,6 +299,19 @@ def symbolic_equivalent(a: Any, b: Any, rel_tol: float = 1e-6, trials: int = 6) 
         return False
     except (TypeError, ValueError, AttributeError, ArithmeticError, RecursionError):
         return False
+
+
+def _constant_value(expr: Any) -> float | None:
+    """The real value of a SymPy expression without free symbols, else None."""
+    try:
+        if getattr(expr, "free_symbols", None) or not hasattr(expr, "evalf"):
+            return None
+        value = complex(expr.evalf(20))
+    except (TypeError, ValueError, AttributeError, ArithmeticError, RecursionError):
+        return None
+    if value.imag or not math.isfinite(value.real):
+        return None
+    return value.real
 
 
 # -- math-verify (LaTeX), main thread only ---------------------------------------------------------
@@ -361,6 +376,12 @@ def answers_equivalent(got: Any, expected: Any, rel_tol: float = 1e-6, _depth: i
     sg, se = _parse_symbolic(got_s), _parse_symbolic(exp_s)
     if sg is not None and se is not None and symbolic_equivalent(sg, se, rel_tol):
         return True
+    # a rounded decimal against an exact constant (0.785 vs pi/4): the rounding rule applies
+    for num, sym in ((ng, se), (ne, sg)):
+        if num is not None and not num.unit and sym is not None:
+            value = _constant_value(sym)
+            if value is not None and numbers_close(num, Number(value, None), rel_tol):
+                return True
 
     mv = _math_verify(got_s, exp_s)
     return bool(mv)

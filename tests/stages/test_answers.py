@@ -70,11 +70,37 @@ def test_parse_number_units_and_sig() -> None:
     assert parse_number("12").sig is None  # an integer is exact
 
 
-def test_symbolic_equivalence_when_parser_available() -> None:
-    expr = pytest.importorskip("tools.expr")
-    del expr
-    assert answers_equivalent("3*x**2 + 2", "2 + 3x^2") or answers_equivalent("3*x**2 + 2", "2 + 3*x**2")
-    assert not answers_equivalent("3*x**2 + 2", "3*x**2 + 3")
+SYMBOLIC_SAME = [
+    ("3*x**2 + 2", "2 + 3x^2"),
+    ("(x+1)**2", "x**2 + 2*x + 1"),
+    ("x**3/3 + C", "x^3/3"),                # constant of integration
+    ("sqrt(2)/2", "\\frac{\\sqrt{2}}{2}"),
+    ("\\frac{\\pi}{4}", "pi/4"),
+    ("0.785", "pi/4"),                     # rounded decimal of an exact constant
+    ("1.41421", "sqrt(2)"),
+    ("sin(x)**2 + cos(x)**2", "1"),
+    ("x^{2}+1", "x**2+1"),
+]
+SYMBOLIC_DIFFERENT = [("3*x**2 + 2", "3*x**2 + 3"), ("0.786", "pi/4"), ("1.42", "sqrt(2)"), ("x**2", "x**3")]
+
+
+@pytest.mark.parametrize(("got", "expected"), SYMBOLIC_SAME)
+def test_symbolic_equivalent(got: str, expected: str) -> None:
+    pytest.importorskip("tools.expr")
+    assert answers_equivalent(got, expected)
+
+
+@pytest.mark.parametrize(("got", "expected"), SYMBOLIC_DIFFERENT)
+def test_symbolic_different(got: str, expected: str) -> None:
+    pytest.importorskip("tools.expr")
+    assert not answers_equivalent(got, expected)
+
+
+def test_no_eval_of_hostile_text() -> None:
+    """A dunder walk is just text that does not match: never evaluated, no exception."""
+    hostile = "().__class__.__base__.__subclasses__()"
+    assert not answers_equivalent(hostile, "0")
+    assert not answers_equivalent("__import__('os').system('true')", "0")
 
 
 def test_works_off_the_main_thread() -> None:
