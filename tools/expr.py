@@ -26,7 +26,7 @@ Conveniences LLMs write (done on tokens, never by evaluating anything):
   variable named `e` passes it in `symbols`/`variables`. `i` and `j` are ordinary symbols.
 - Lists/tuples (`[[1, 2], [3, 4]]`, `x + y = 3, x - y = 1`) give Python lists (matrices, systems).
 
-Entry points: `parse_ast` (validated AST), `to_sympy` (= `parse_expr_safe`), `to_sympy_matrix`,
+Entry points: `parse_ast` (validated AST), `names_in`, `to_sympy` (= `parse_expr_safe`), `to_sympy_matrix`,
 `to_z3`; `ALLOWED_FUNCTIONS`, `CONSTANTS`, `describe_allowed()` for docs.
 """
 
@@ -305,6 +305,13 @@ def parse_ast(text: str, declared: Iterable[str] = ()) -> ast.Expression:
     return tree
 
 
+def names_in(text: str, declared: Iterable[str] = ()) -> set[str]:
+    """The variable/constant names an expression uses (function names excluded)."""
+    tree = parse_ast(text, declared)
+    funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in funcs}
+
+
 # -- SymPy ---------------------------------------------------------------------------------------------
 
 def _sympy_funcs() -> dict[str, Any]:
@@ -352,7 +359,7 @@ def _check_numeric_args(fname: str, args: list[Any]) -> None:
     """Bound the functions SymPy evaluates eagerly on numbers."""
     if fname in ("factorial", "gamma"):
         a = args[0]
-        if a.is_Rational and abs(a) > MAX_FACTORIAL + 1:
+        if a.is_Number and a.is_extended_real and abs(a) > MAX_FACTORIAL + 1:
             raise ExprError(f"{fname} argument too large: {a} (at most {MAX_FACTORIAL})")
     elif fname == "binomial":
         n, k = args
