@@ -30,6 +30,7 @@ and `Sandbox` for a pool with its own settings.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import json
 import os
 import select
@@ -67,6 +68,8 @@ SECRET_DIRS = ("/root", "/home", "/work", "/mnt", "/media", "/srv", "/opt", "/ru
 # Never hidden, whatever a caller asks: the sandbox needs them to run at all.
 SYSTEM_DIRS = {"/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc",
                "/dev", "/sys", "/var"}
+# What sandboxed code may read under Landlock (plus the interpreter's directories).
+READ_DIRS = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc", "/sys"}
 SANDBOX_ENV = {
     "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -225,13 +228,38 @@ def _launch_env() -> dict[str, str]:
     return _sandbox_env()
 
 
+_landlock: int | None = None
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version (0 when unavailable or disabled)."""
+    global _landlock
+    if _landlock is None:
+        _landlock = 0
+        if not os.environ.get("TOOLTRACE_SANDBOX_NO_LANDLOCK"):
+            try:
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.syscall.restype = ctypes.c_long
+                _landlock = max(int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))), 0)
+            except (OSError, AttributeError):
+                _landlock = 0
+    return _landlock
+
+
+def _mode_name(bwrap: bool) -> str:
+    parts = ["bwrap"] if bwrap else []
+    if _is_root():
+        parts.append("uid")
+    parts.append("rlimits")
+    if landlock_abi():
+        parts.append("landlock")
+    return "+".join(parts) + ("" if bwrap else " (no bwrap)")
+
+
 def isolation_mode(hide: tuple[str, ...] = ()) -> str:
-    """A short description of the isolation in force, e.g. `bwrap+uid+rlimits`."""
+    """A short description of the isolation in force, e.g. `bwrap+uid+rlimits+landlock`."""
     argv = _bwrap_argv(hide)
-    uid = "+uid" if _is_root() else ""
-    if argv is not None and _bwrap_works(argv):
-        return f"bwrap{uid}+rlimits"
-    return f"rlimits{uid} (no bwrap)"
+    return _mode_name(argv is not None and _bwrap_works(argv))
 
 
 # -------------------------------------------------------------------------------------------------
@@ -266,6 +294,10 @@ class _Zygote:
             "own_pid_ns": bwrap is not None,
             "unshare_net": bwrap is None and _is_root(),
             "nproc_base": 0 if _is_root() else _process_count(os.getuid()),
+            # Landlock on top: reads only system and interpreter dirs, writes only the task dir,
+            # no TCP, no signals out of the sandbox — the fallback's main protection without bwrap.
+            "landlock": landlock_abi() > 0,
+            "read_dirs": sorted(READ_DIRS) + _python_dirs(),
         }
         self.owner_pid = os.getpid()
         if bwrap is not None:
@@ -385,8 +417,7 @@ class Sandbox:
     @property
     def mode(self) -> str:
         self._resolve()
-        uid = "+uid" if _is_root() else ""
-        return f"bwrap{uid}+rlimits" if self._bwrap else f"rlimits{uid} (no bwrap)"
+        return _mode_name(self._bwrap is not None)
 
     # -- borrowing ----------------------------------------------------------------------------
     def _acquire(self) -> _Zygote:
