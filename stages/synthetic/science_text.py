@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import ROUND_HALF_UP, Decimal
 
 ANSWER_SIG = 4  # significant digits of a reference answer (the tool itself prints 6)
 
@@ -24,18 +25,30 @@ def sig(x: float, n: int = ANSWER_SIG) -> str:
     Whole numbers print as integers. A number with more integer digits than `n` keeps one decimal
     (99773.55 → "99773.6") rather than trailing zeros ("99770" would read as an exact count). Very
     small or very large magnitudes use e-notation ("3.973e-19").
+
+    Ties are rounded half-up after first cutting `x` to 10 significant digits: clean inputs often give
+    an exact tie (½ × 2.3 × 25² = 718.75), and float noise must not send the closed form one way
+    (718.7499999) and the tool's value the other (718.7500001).
     """
     x = float(x)
     if x == 0 or _near_int(x):
         return str(int(round(x)))
-    digits = math.floor(math.log10(abs(x))) + 1
-    if 1 <= digits <= 8:
-        n = max(n, digits + 1)
-    text = f"{x:.{n}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        text = f"{mant}e{int(exp)}" if int(exp) >= 0 else f"{mant}e-{-int(exp):02d}"
-    return text
+    d = Decimal(f"{x:.10g}")
+    exp = d.adjusted()  # floor(log10 |x|)
+    if 0 <= exp <= 7:
+        n = max(n, exp + 2)
+    r = d.quantize(Decimal(1).scaleb(exp - n + 1), rounding=ROUND_HALF_UP)
+    if r.adjusted() != exp:  # 9.9996 → 10.00: one more integer digit
+        exp = r.adjusted()
+    if -4 <= exp <= 7:
+        text = f"{r:f}"
+        if "." in text:
+            text = text.rstrip("0")
+            text = text + "0" if text.endswith(".") else text  # 9.99996 → "10.0", not an exact-looking "10"
+        return text
+    mant = (r.scaleb(-exp)).normalize()
+    mtext = f"{mant:f}"
+    return f"{mtext}e{exp}" if exp >= 0 else f"{mtext}e-{-exp:02d}"
 
 
 def qty(x: float, unit: str = "", n: int = ANSWER_SIG) -> str:
