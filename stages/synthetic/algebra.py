@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from stages.synthetic.base import Spec, TraceBuilder, template
+from stages.synthetic.base import Spec, TraceBuilder, TraceBuildError, template
 from stages.synthetic.phrasing import caret, join_words, list_text, num, pick, poly_text, show
 
 CAT = "algebra"
@@ -388,11 +388,13 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think(["{n} linear equations in {n} unknowns; elimination works but is tedious, so I'll solve the "
              "system exactly with the tool and then check one equation by hand.",
              "This is a {n}×{n} linear system. I'll solve it symbolically and verify the result."], n=len(names))
-    r = b.call("symbolic_math", _sm("solve", equations=eqs, variables=names),
+    r = b.call("symbolic_math", _sm("solve", equation=eqs, variable=names),
                ["Solving the system.", "Passing all equations to solve."])
-    sol = p["sol"]
-    answer = ", ".join(f"{v} = {s}" for v, s in zip(names, sol, strict=True))
-    b.observe(["The solution is {a}.", "solve returns {a}."], a=r.output if "=" in r.output else answer)
+    found = r.value[0] if isinstance(r.value, list) and r.value and isinstance(r.value[0], dict) else None
+    if found is None or set(found) != set(names):
+        raise TraceBuildError(f"unexpected solve result for a linear system: {r.output!r}")
+    answer = ", ".join(f"{v} = {found[v]}" for v in names)
+    b.observe(["The unique solution is {a}.", "solve returns one solution: {a}."], a=answer)
     lhs, rhs = eqs[0].split(" = ")
     b.think("Check in the first equation: {l} with {a} gives {v}, which equals {r}.", l=caret(lhs), a=answer,
             v=rhs, r=rhs)
@@ -482,7 +484,7 @@ def _single(text: str) -> str:
 # -- 9. exponential and logarithmic equations ------------------------------------------------------
 @template(CAT, "exponential_equation", tools=SM)
 def exponential_equation(rng: random.Random, difficulty: str) -> Spec:
-    base = rng.choice([2, 3, 5] if difficulty == "easy" else [2, 3, 4, 5, 6, 7])
+    base = rng.choice([2, 3, 5] if difficulty == "easy" else [2, 3, 5, 6, 7, 10])  # not 4, 8, 9: complex roots
     xsol = rng.randint(-3, 8) if difficulty != "easy" else rng.randint(1, 6)
     if difficulty == "hard" and rng.random() < 0.5:
         a = rng.randint(1, 20)

@@ -14,8 +14,8 @@ from typing import Any
 
 import sympy as sp
 
-from stages.synthetic.base import Spec, TraceBuilder, template
-from stages.synthetic.phrasing import list_text, matrix_pretty, matrix_text, num, pick
+from stages.synthetic.base import Spec, TraceBuilder, TraceBuildError, template
+from stages.synthetic.phrasing import join_words, list_text, matrix_pretty, matrix_text, num, pick
 
 CAT = "linear_algebra"
 SM = ("symbolic_math",)
@@ -61,6 +61,21 @@ def _show(rng: random.Random, m: Mat) -> str:
 
 def _mtext(rows: list[list[Any]]) -> str:
     return matrix_text(rows)
+
+
+def _result_matrix(result: Any) -> list[list[Any]]:
+    """The matrix in a tool result's structured value (`rref` results also carry their pivots)."""
+    value = result.value
+    if isinstance(value, dict) and "rref" in value:
+        value = value["rref"]
+    if not (isinstance(value, list) and all(isinstance(row, list) for row in value)):
+        raise TraceBuildError(f"expected a matrix from the tool, got {result.output!r}")
+    return value
+
+
+def _result_text(result: Any) -> str:
+    """The tool's matrix as the canonical nested list `[[1, -1], [-1, 2]]` (entries as the tool wrote them)."""
+    return "[" + ", ".join("[" + ", ".join(str(v) for v in row) + "]" for row in _result_matrix(result)) + "]"
 
 
 # -- 1. determinant --------------------------------------------------------------------------------
@@ -133,11 +148,11 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.observe("det(A) = {d} ≠ 0, so the inverse exists{e}.", d=r.output,
               e=" and, since det = ±1, it has integer entries" if r.output.strip() in ("1", "-1") else "")
     r2 = b.call("symbolic_math", _mat("inverse", a), ["Now the inverse.", "Computing A⁻¹ exactly."])
-    inv = r2.output
+    inv = _result_text(r2)
     b.observe("A⁻¹ = {m}.", m=inv)
-    r3 = b.call("symbolic_math", _mat("multiply", a, matrix_b=r2.value if isinstance(r2.value, list) else inv),
+    r3 = b.call("symbolic_math", _mat("multiply", a, other=_result_matrix(r2)),
                 ["Verifying: A·A⁻¹ should be the identity.", "Check by multiplying A by the result."])
-    b.observe("The product is {m}, the identity, so the inverse is correct.", m=r3.output)
+    b.observe("The product is {m}, the identity, so the inverse is correct.", m=_result_text(r3))
     return b.finish(inv)
 
 
@@ -215,10 +230,14 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think(["Gaussian elimination to reduced form: leading 1s, zeros above and below each pivot.",
              "I'll row-reduce exactly (fractions appear easily by hand)."])
     r = b.call("symbolic_math", _mat("rref", p["A"]), ["Computing the RREF.", "Row-reducing with the tool."])
-    b.observe(["The reduced row echelon form is {m}.", "RREF: {m}."], m=r.output)
+    red = _result_text(r)
+    pivots = r.value.get("pivots", []) if isinstance(r.value, dict) else []
+    b.observe(["The reduced row echelon form is {m}, with pivots in column{s} {p}.",
+               "RREF: {m} (pivot column{s} {p})."], m=red, s="s" if len(pivots) != 1 else "",
+              p=join_words(str(c + 1) for c in pivots))
     b.think("Each non-zero row starts with a pivot 1, the pivot columns are otherwise zero, and zero rows come "
             "last — it has the required form.")
-    return b.finish(r.output)
+    return b.finish(red)
 
 
 # -- 5. rank ---------------------------------------------------------------------------------------
@@ -240,7 +259,7 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think(["The rank is the number of pivots after row reduction (equivalently, the number of linearly "
              "independent rows).", "Rank = number of non-zero rows in the echelon form."])
     r = b.call("symbolic_math", _mat("rref", a), ["Row-reducing A.", "Let me look at the RREF."])
-    b.observe("The RREF is {m}.", m=r.output)
+    b.observe("The RREF is {m}.", m=_result_text(r))
     r2 = b.call("symbolic_math", _mat("rank", a), "Counting pivots, and confirming with the rank operation.")
     b.observe(["The rank is {v}, matching the number of non-zero rows.",
                "rank(A) = {v}, the number of pivots."], v=r2.output)
@@ -270,10 +289,11 @@ def _(p: dict, b: TraceBuilder) -> str:
     e00 = sum(a[0][t] * c[t][0] for t in range(len(c)))
     b.think("For example, the (1,1) entry is {terms} = {v}.",
             terms=" + ".join(f"({a[0][t]})({c[t][0]})" for t in range(len(c))), v=e00)
-    r = b.call("symbolic_math", _mat("multiply", a, matrix_b=c), ["Computing the full product.",
+    r = b.call("symbolic_math", _mat("multiply", a, other=c), ["Computing the full product.",
                                                                   "The tool gives all entries at once."])
-    b.observe("AB = {m}; its (1,1) entry is {v}, as computed by hand.", m=r.output, v=e00)
-    return b.finish(r.output)
+    prod = _result_text(r)
+    b.observe("AB = {m}; its (1,1) entry is {v}, as computed by hand.", m=prod, v=e00)
+    return b.finish(prod)
 
 
 # -- 7. transpose and Gram matrix ------------------------------------------------------------------
@@ -300,13 +320,13 @@ def _(p: dict, b: TraceBuilder) -> str:
     size = m if which == "AtA" else n
     b.think("First the transpose (rows become columns); then {l} is {s}×{s} and symmetric.", l=label, s=size)
     r = b.call("symbolic_math", _mat("transpose", a), "Transposing A.")
-    at = r.value if isinstance(r.value, list) else r.output
-    b.observe("Aᵀ = {t}.", t=r.output)
+    at = _result_matrix(r)
+    b.observe("Aᵀ = {t}.", t=_result_text(r))
     left, right = (at, a) if which == "AtA" else (a, at)
-    r2 = b.call("symbolic_math", _mat("multiply", left, matrix_b=right), "Now the product {l}.", l=label)
+    r2 = b.call("symbolic_math", _mat("multiply", left, other=right), "Now the product {l}.", l=label)
     b.observe(["{l} = {v}. It is symmetric, as expected.", "The product is {v} — symmetric, a good sign."],
-              l=label, v=r2.output)
-    return b.finish(r2.output)
+              l=label, v=_result_text(r2))
+    return b.finish(_result_text(r2))
 
 
 # -- 8. linear system through the inverse ----------------------------------------------------------
@@ -331,12 +351,12 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think(["If A is invertible, the unique solution is v = A⁻¹b.",
              "Plan: check A is invertible, compute A⁻¹, then v = A⁻¹b."])
     r = b.call("symbolic_math", _mat("inverse", a), "Computing A⁻¹ (the tool reports an error if A is singular).")
-    b.observe("A⁻¹ = {m}.", m=r.output)
-    inv = r.value if isinstance(r.value, list) else r.output
-    r2 = b.call("symbolic_math", _mat("multiply", inv, matrix_b=[[v] for v in bvec]),
+    b.observe("A⁻¹ = {m}.", m=_result_text(r))
+    inv = _result_matrix(r)
+    r2 = b.call("symbolic_math", _mat("multiply", inv, other=[[v] for v in bvec]),
                 "Multiplying A⁻¹ by b.")
     vals = _column(r2.value)
-    b.observe("A⁻¹b = {m}, so v = {v}.", m=r2.output, v=list_text(vals))
+    b.observe("A⁻¹b = {m}, so v = {v}.", m=_result_text(r2), v=list_text(vals))
     b.think("Check the first equation: {t} = {s}, which matches b₁ = {b1}.",
             t=" + ".join(f"({a[0][j]})({vals[j]})" for j in range(len(vals))),
             s=sum(a[0][j] * vals[j] for j in range(len(vals))), b1=bvec[0])
@@ -412,17 +432,17 @@ def matrix_power(rng: random.Random, difficulty: str) -> Spec:
 def _(p: dict, b: TraceBuilder) -> str:
     a, k = p["A"], p["k"]
     b.think("A^{k} means multiplying A by itself {k} times; I'll do it by repeated multiplication.", k=k)
-    r = b.call("symbolic_math", _mat("multiply", a, matrix_b=a), "First A² = A·A.")
-    b.observe("A² = {m}.", m=r.output)
+    r = b.call("symbolic_math", _mat("multiply", a, other=a), "First A² = A·A.")
+    b.observe("A² = {m}.", m=_result_text(r))
     e00 = sum(a[0][t] * a[t][0] for t in range(len(a)))
     if k == 2:
         b.think("Spot check of the (1,1) entry: {terms} = {v}, in agreement.",
                 terms=" + ".join(f"({a[0][t]})({a[t][0]})" for t in range(len(a))), v=e00)
-        return b.finish(r.output)
-    sq = r.value if isinstance(r.value, list) else r.output
-    r2 = b.call("symbolic_math", _mat("multiply", sq, matrix_b=a), "Then A³ = A²·A.")
-    b.observe("A³ = {m}.", m=r2.output)
-    return b.finish(r2.output)
+        return b.finish(_result_text(r))
+    sq = _result_matrix(r)
+    r2 = b.call("symbolic_math", _mat("multiply", sq, other=a), "Then A³ = A²·A.")
+    b.observe("A³ = {m}.", m=_result_text(r2))
+    return b.finish(_result_text(r2))
 
 
 def _linear_text(row: list[int], names: list[str]) -> str:
