@@ -1,0 +1,169 @@
+"""symbolic_math through the registry path (`tools.call`): seed examples verbatim, textbook values for
+every op, the argument dialects models write, and refused attacks."""
+
+from __future__ import annotations
+
+import pytest
+
+import tools
+
+
+def call(**args):
+    return tools.call("symbolic_math", args)
+
+
+def ok(**args):
+    r = call(**args)
+    assert r.ok, r.error
+    return r
+
+
+# -- the seed plan's examples, verbatim ---------------------------------------------------------------
+
+@pytest.mark.parametrize("args, output", [
+    ({"operation": "differentiate", "expression": "x**3 + 2*x", "variable": "x"}, "3*x**2 + 2"),
+    ({"operation": "evaluate", "expression": "3*x**2 + 2", "substitutions": {"x": 5}}, "77"),
+    ({"operation": "limit", "expression": "sin(x)/x", "point": "0"}, "1"),
+    ({"operation": "matrix", "matrix": "[[1,2],[3,4]]", "values": "determinant"}, "-2"),
+])
+def test_seed_examples(args, output):
+    r = tools.call("symbolic_math", args)
+    assert r.ok and r.output == output, r
+    assert tools.call("symbolic_math", args).value in (77, -2, 1, "3*x**2 + 2")
+
+
+# -- algebra ---------------------------------------------------------------------------------------------
+
+def test_simplify_factor_expand():
+    assert ok(operation="simplify", expression="sin(x)**2 + cos(x)**2").output == "1"
+    assert ok(operation="simplify", expression="(x**2 - 1)/(x - 1)").output == "x + 1"
+    assert ok(operation="factor", expression="x**2 - 5*x + 6").output == "(x - 3)*(x - 2)"
+    assert ok(operation="factor", expression="x^3 - 8").output == "(x - 2)*(x**2 + 2*x + 4)"
+    assert ok(operation="expand", expression="(x + 1)^2").output == "x**2 + 2*x + 1"
+    assert ok(operation="expand", expression="(a+b)^3").output == "a**3 + 3*a**2*b + 3*a*b**2 + b**3"
+
+
+def test_solve_single_systems_domains_and_inequalities():
+    r = ok(operation="solve", equation="x**2 - 5*x + 6 = 0", variable="x")
+    assert r.output == "[2, 3]" and r.value == [2, 3]
+    assert ok(operation="solve", equation="x**2 - 5*x + 6").output == "[2, 3]"  # expression means = 0
+    assert ok(operation="solve", equation="2x + 3 = 11").output == "[4]"
+    assert ok(operation="solve", equation="x**2 + 1 = 0").output == "[-I, I]"
+    assert ok(operation="solve", equation="x**2 + 1 = 0", domain="real").output == "[]"
+    r = ok(operation="solve", equations=["x + y = 3", "x - y = 1"], variables=["x", "y"])
+    assert r.output == "[{x: 2, y: 1}]" and r.value == [{"x": 2, "y": 1}]
+    # the list as JSON text, and as one string with a comma
+    assert ok(operation="solve", equations='["x + y = 3", "x - y = 1"]').output == "[{x: 2, y: 1}]"
+    assert ok(operation="solve", equation="x + y = 3, x - y = 1").output == "[{x: 2, y: 1}]"
+    assert ok(operation="solve", equation="x**2 < 4").output == "(-2 < x) & (x < 2)"
+
+
+def test_evaluate_numeric_exact_and_errors():
+    assert ok(operation="evaluate", expression="sqrt(2)").output == "1.41421"
+    assert ok(operation="evaluate", expression="x/3", substitutions={"x": 1}).output == "0.333333"
+    assert ok(operation="evaluate", expression="x/3", substitutions={"x": 1}, exact=True).output == "1/3"
+    assert ok(operation="evaluate", expression="x*y", substitutions={"x": "2", "y": "pi"}).output == "6.28319"
+    assert ok(operation="evaluate", expression="x + y", substitutions={"x": 1}).output == "y + 1"
+    assert ok(operation="evaluate", expression="sqrt(x)", substitutions={"x": -4}).output == "2*I"
+    assert ok(operation="eval", expression="x**2", substitutions='{"x": 0.5}').output == "0.25"
+    r = call(operation="evaluate", expression="x/3", substitutions={"y": 1})
+    assert not r.ok and "has no 'y'" in r.error
+    r = call(operation="evaluate", expression="factorial(n)", substitutions={"n": 10**9})
+    assert not r.ok and "too large" in r.error
+
+
+# -- calculus --------------------------------------------------------------------------------------------
+
+def test_differentiate():
+    assert ok(operation="derivative", expression="sin(x)", order=2).output == "-sin(x)"
+    assert ok(operation="diff", expression="e^(2x)").output == "2*exp(2*x)"
+    assert ok(operation="differentiate", expression="x*y**2", variable="y").output == "2*x*y"
+    assert ok(operation="differentiate", expression="e*t**2", variable="e").output == "t**2"
+    r = call(operation="differentiate", expression="x*y")
+    assert not r.ok and "several variables" in r.error
+
+
+def test_integrate_indefinite_and_definite():
+    assert ok(operation="integrate", expression="x*exp(x)", variable="x").output == "(x - 1)*exp(x)"
+    assert ok(operation="integral", expression="cos(x)").output == "sin(x)"
+    r = ok(operation="integrate", expression="x**2", variable="x", lower=0, upper=3)
+    assert r.output == "9" and r.value == 9
+    assert ok(operation="integrate", expression="sin(x)", lower=0, upper="pi").output == "2"
+    assert ok(operation="integrate", expression="1/x", lower=1, upper="E").output == "1"
+    assert ok(operation="integrate", expression="exp(-x**2)", lower="-oo", upper="oo").output == "sqrt(pi)"
+    r = call(operation="integrate", expression="x", lower=0)
+    assert not r.ok and "both" in r.error
+
+
+def test_limit_directions_and_infinity():
+    assert ok(operation="limit", expression="(1 + 1/n)**n", point="oo").output == "E"
+    assert ok(operation="limit", expression="1/x", point=0, direction="+").output == "oo"
+    assert ok(operation="limit", expression="1/x", point=0, direction="left").output == "-oo"
+    assert ok(operation="limit", expression="(x**2 - 4)/(x - 2)", variable="x", point=2).output == "4"
+    assert ok(operation="limit", expression="1/x", point="-oo").output == "0"
+    assert not call(operation="limit", expression="1/x", direction="sideways").ok
+
+
+def test_series():
+    assert ok(operation="series", expression="sin(x)").output == "x - x**3/6 + x**5/120 + O(x**6)"
+    assert ok(operation="taylor", expression="exp(x)", order=4).output == "1 + x + x**2/2 + x**3/6 + O(x**4)"
+    assert ok(operation="series", expression="1/(1-x)", order=3).output == "1 + x + x**2 + O(x**3)"
+
+
+# -- matrices --------------------------------------------------------------------------------------------
+
+def test_matrix_ops():
+    m = [[1, 2], [3, 4]]
+    r = ok(operation="matrix", matrix=m, values="inverse")
+    assert r.output == "Matrix([[-2, 1], [3/2, -1/2]])" and r.value == [[-2, 1], ["3/2", "-1/2"]]
+    assert ok(operation="matrix", matrix=[[2, 1], [1, 2]], values="eigenvalues").output == "[1, 3]"
+    assert ok(operation="matrix", matrix=[[2, 0], [0, 2]], values="eigenvalues").output == "[2, 2]"
+    r = ok(operation="matrix", matrix=[[2, 1], [1, 2]], values="eigenvectors")
+    assert r.output == "[(1, 1, [Matrix([[-1], [1]])]), (3, 1, [Matrix([[1], [1]])])]"
+    assert r.value[1] == {"eigenvalue": 3, "multiplicity": 1, "vectors": [[1, 1]]}
+    assert ok(operation="matrix", matrix=[[1, 2], [2, 4]], values="rref").output == "(Matrix([[1, 2], [0, 0]]), (0,))"
+    assert ok(operation="matrix", matrix=m, values="multiply", other=[[0, 1], [1, 0]]).output == \
+        "Matrix([[2, 1], [4, 3]])"
+    assert ok(operation="matrix", matrix=m, values="transpose").output == "Matrix([[1, 3], [2, 4]])"
+    assert ok(operation="matrix", matrix=[[1, 2], [2, 4]], values="rank").output == "1"
+    assert ok(operation="matrix", matrix=m, values="trace").output == "5"
+    assert ok(operation="matrix", matrix="[[a, b], [c, d]]", values="det").output == "a*d - b*c"
+
+
+def test_matrix_errors_are_clear():
+    r = call(operation="matrix", matrix=[[1, 2], [2, 4]], values="inverse")
+    assert not r.ok and "singular" in r.error
+    r = call(operation="matrix", matrix=[[1, 2, 3]], values="determinant")
+    assert not r.ok and "square" in r.error
+    r = call(operation="matrix", matrix=[[1, 2]], values="multiply", other=[[1, 2]])
+    assert not r.ok and "cannot multiply" in r.error
+    r = call(operation="matrix", matrix=[[1, 2]], values="teleport")
+    assert not r.ok and "unknown matrix operation" in r.error
+
+
+def test_matrix_sub_operations_and_duplicated_operation_key():
+    assert ok(operation="determinant", matrix=[[1, 2], [3, 4]]).output == "-2"
+    assert ok(operation="inverse", matrix=[[2, 0], [0, 4]]).output == "Matrix([[1/2, 0], [0, 1/4]])"
+    r = tools.call("symbolic_math", '{"operation": "matrix", "operation": "det", "matrix": [[1,2],[3,4]]}')
+    assert r.ok and r.output == "-2"
+
+
+# -- injection and bombs -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expression", [
+    "__import__('os').system('id')",
+    "__import__(os)",
+    "().__class__.__base__.__subclasses__()",
+    "x.__class__",
+    "lambda: 0",
+    "'hello'",
+    "a[0]",
+    "9**9**9",
+    "factorial(10**9)",
+    "(" * 300 + "x" + ")" * 300,
+    "-" * 3000 + "x",
+])
+def test_attacks_are_clear_errors(expression):
+    for op in ("simplify", "differentiate", "evaluate"):
+        r = call(operation=op, expression=expression)
+        assert not r.ok and r.error.startswith("cannot read the expression"), r
