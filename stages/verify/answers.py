@@ -103,6 +103,7 @@ class Number:
     value: float
     sig: int | None          # None: exact (integer or fraction)
     unit: str = ""
+    integer: int | None = None  # the exact value when written as an integer (floats lose digits past 2**53)
 
 
 def _sig_digits(mantissa: str) -> int:
@@ -119,6 +120,7 @@ def parse_number(text: str) -> Number | None:
     if not t or len(t) > 200:
         return None
     rest: str
+    integer: int | None = None
     m = _SCI.match(t)
     if m:
         mant = m.group("m")
@@ -139,13 +141,14 @@ def parse_number(text: str) -> Number | None:
             value = float(raw.replace(",", ""))
             exact = not any(c in raw for c in ".eE")
             sig = None if exact else _sig_digits(raw)
+            integer = int(raw.replace(",", "")) if exact else None
             rest = t[m.end():]
     unit = rest.strip()
     if unit and not _UNIT.match(unit):
         return None
     if not math.isfinite(value):
         return None
-    return Number(value, sig, _unit_key(unit))
+    return Number(value, sig, _unit_key(unit), integer)
 
 
 def _unit_key(unit: str) -> str:
@@ -154,9 +157,21 @@ def _unit_key(unit: str) -> str:
     return u
 
 
+def close(a: float, b: float, rel_tol: float, abs_tol: float = ABS_TOL) -> bool:
+    """Relative tolerance; `abs_tol` only when one side is exactly zero (so 3e-11 is not 3e-20)."""
+    if a == 0 or b == 0:
+        return abs(a - b) <= abs_tol
+    return math.isclose(a, b, rel_tol=rel_tol)
+
+
 def numbers_close(a: Number, b: Number, rel_tol: float = 1e-6, abs_tol: float = ABS_TOL) -> bool:
-    """Within tolerance, or one is the other rounded to its written significant digits."""
-    if math.isclose(a.value, b.value, rel_tol=rel_tol, abs_tol=abs_tol):
+    """Within tolerance, or one is the other rounded to its written significant digits.
+
+    Two integers must be equal: a 21-digit count is not "close" to another one.
+    """
+    if a.integer is not None and b.integer is not None:
+        return a.integer == b.integer
+    if close(a.value, b.value, rel_tol, abs_tol):
         return True
     for rounded, other in ((a, b), (b, a)):
         if rounded.sig is None or rounded.sig < MIN_ROUNDED_SIG or rounded.value == 0:

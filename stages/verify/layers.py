@@ -5,8 +5,10 @@
 - **execution**: every valid call is re-run with `tools.call` and the claimed `tool_result` compared with
   the real one (`results.result_matches`). `on_mismatch="fix"` replaces a wrong or missing claim with the
   real output and sets `verdict.fixed`; `"drop"` records the mismatch (the filter stage drops it).
-- **answer**: the final answer against `reference_answer` when there is one; and against the last real
-  tool result the answer relies on (required when there is no reference, a warning otherwise).
+- **answer**: the final answer against `reference_answer` when there is one; and against the real tool
+  results it relies on — the last one usually, but any will do, since a trace may end with a check
+  (differentiating an antiderivative back). Required when there is no reference (an unverifiable answer
+  is not kept), a warning otherwise; `answer_support: warn | off` relaxes it.
 
 The layers are plain functions on a `Trace` so tests and other stages can run them one at a time;
 `verify_record` runs all three. Reasons are short sentences naming the step, for `rejection_reasons`.
@@ -257,7 +259,7 @@ def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:
 
 
 def answer_layer(trace: Trace, verdict: Verdict, real_results: list[tuple[int, Any]], opts: Options) -> None:
-    """Final answer against the reference answer and the last real tool result."""
+    """Final answer against the reference answer and the real tool results."""
     reasons = verdict.answer.reasons
     answer = trace.answer.strip()
     if not answer or trace.generation_error:
@@ -266,10 +268,10 @@ def answer_layer(trace: Trace, verdict: Verdict, real_results: list[tuple[int, A
     has_ref = trace.reference_answer is not None and trace.reference_answer.strip() != ""
     if has_ref and not answers_equivalent(answer, trace.reference_answer, opts.rel_tol):
         reasons.append(f"wrong answer: {_clip(answer)!r} != reference {_clip(trace.reference_answer)!r}")
-    last = next((r for _, r in reversed(real_results) if r.ok), None)
-    if opts.answer_support != "off" and last is not None and not answer_supported(answer, last.output,
-                                                                                   opts.rel_tol):
-        msg = f"answer {_clip(answer)!r} not supported by the last tool result {_clip(last.output)!r}"
+    outputs = [r.output for _, r in reversed(real_results) if r.ok]
+    if opts.answer_support != "off" and outputs and not any(answer_supported(answer, o, opts.rel_tol)
+                                                            for o in outputs):
+        msg = f"answer {_clip(answer)!r} not supported by any tool result (last: {_clip(outputs[0])!r})"
         if has_ref or opts.answer_support == "warn":
             reasons.append(f"warning: {msg}")
         else:

@@ -27,6 +27,7 @@ from stages.verify.answers import (
     Number,
     _parse_symbolic,
     as_items,
+    close,
     normalise_text,
     parse_number,
     symbolic_equivalent,
@@ -56,12 +57,14 @@ def _key(text: str) -> str:
 
 
 def _close(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
-    return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
+    return close(a, b, rel_tol, abs_tol)
 
 
 def _numbers_match(claimed: Number, real: Number, rel_tol: float, abs_tol: float) -> bool:
     if claimed.unit and real.unit and claimed.unit.lower() != real.unit.lower():
         return False
+    if claimed.integer is not None and real.integer is not None:
+        return claimed.integer == real.integer
     if _close(claimed.value, real.value, rel_tol, abs_tol):
         return True
     # a rounded claim: at least TOOL_RESULT_MIN_SIG significant digits, within half a unit in its last place
@@ -80,6 +83,8 @@ def values_match(claimed: Any, real: Any, *, rel_tol: float = 1e-6, abs_tol: flo
     if isinstance(claimed, bool) or isinstance(real, bool):
         if isinstance(claimed, str) or isinstance(real, str):
             return _key(str(claimed)) == _key(str(real))
+        return claimed == real
+    if isinstance(claimed, int) and isinstance(real, int):
         return claimed == real
     if isinstance(claimed, (int, float)) and isinstance(real, (int, float)):
         return _close(float(claimed), float(real), rel_tol, abs_tol) or _numbers_match(
@@ -131,9 +136,8 @@ def text_match(claimed: str, real: str, *, rel_tol: float = 1e-6, abs_tol: float
     sc, numc = _skeleton(claimed)
     sr, numr = _skeleton(real)
     if numc and sc == sr and len(numc) == len(numr):
-        if all(_close(a, b, rel_tol, abs_tol) or _numbers_match(Number(a, _sig(ta)), Number(b, _sig(tb)),
-                                                                 rel_tol, abs_tol)
-               for a, b, ta, tb in zip(numc, numr, _tokens(claimed), _tokens(real), strict=False)):
+        if all(_numbers_match(_token_number(ta), _token_number(tb), rel_tol, abs_tol)
+               for ta, tb in zip(_tokens(claimed), _tokens(real), strict=True)):
             return True
     ic, ir = as_items(claimed), as_items(real)
     if ic is not None and ir is not None and len(ic) == len(ir) and len(ic) > 1:
@@ -157,6 +161,11 @@ def text_match(claimed: str, real: str, *, rel_tol: float = 1e-6, abs_tol: float
 
 def _tokens(text: str) -> list[str]:
     return [m.group() for m in _NUM_TOKEN.finditer(normalise_text(text))]
+
+
+def _token_number(token: str) -> Number:
+    exact = not any(c in token for c in ".eE")
+    return Number(float(token), _sig(token), "", int(token) if exact else None)
 
 
 def _sig(token: str) -> int | None:

@@ -120,7 +120,7 @@ def test_answer_without_reference_must_follow_last_result(good: dict[str, Any]) 
     assert v.ok
     good["answer"] = "55 m"
     _, v = verdict(good)
-    assert not v.answer.ok and "not supported by the last tool result" in v.answer.reasons[0]
+    assert not v.answer.ok and "not supported by any tool result" in v.answer.reasons[0]
     _, v = verdict(good, answer_support="warn")
     assert v.answer.ok and v.answer.reasons[0].startswith("warning:")
 

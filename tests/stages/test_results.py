@@ -80,3 +80,12 @@ def test_symbolic_result_written_differently() -> None:
 def test_unordered_ops() -> None:
     assert is_unordered("symbolic_math", "solve")
     assert not is_unordered("symbolic_math", "series")
+
+
+def test_big_integers_compare_exactly_and_tiny_numbers_relatively() -> None:
+    real = ToolResult.success("a_57 = 852597189965198445717", {"a_57": 852597189965198445717})
+    assert result_matches("a_57 = 852597189965198445717", real)
+    assert not result_matches("a_57 = 852597189965198445817", real)
+    residual = ToolResult.success("f(root) = 3.29e-10", 3.29e-10)
+    assert not result_matches("f(root) = 3.29e-20", residual)   # abs_tol only applies against zero
+    assert result_matches("0", ToolResult.success("1e-12", 1e-12))
