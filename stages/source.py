@@ -6,7 +6,8 @@ generators of each category. Per category, `category_targets` scales `source.cat
 from the enabled datasets (after classification, the tool-benefit filter, dedup and benchmark
 decontamination) and the rest — plus any shortfall the datasets leave — is drawn synthetically.
 
-With no dataset enabled (the default) the stage is synthetic-only and needs no network.
+With no dataset enabled (the default) the stage is synthetic-only and needs no network; with
+`source.synthetic: false` it is dataset-only (shortfalls are reported, not filled).
 
 Dataset problems are written as they stream in, so the number of dataset rows read never shows in
 memory; `metrics/source.json` counts every decision per source and per category.
@@ -90,6 +91,7 @@ def iter_problems(cfg: DictConfig, metrics: dict[str, Any],
     """Yield dataset problems (streamed) then synthetic ones; fill `metrics` once exhausted."""
     targets = category_targets(cfg)
     dcfg = sources_config.parse(cfg)
+    synthetic = bool(cfg.get("synthetic", True))
     ds_targets = dataset_targets(targets, dcfg)
     selector = Selector(dcfg, ds_targets, int(cfg.seed), reject=reject)
     counts: dict[str, Counter[str]] = {"domain": Counter(), "difficulty": Counter(), "source": Counter()}
@@ -113,8 +115,9 @@ def iter_problems(cfg: DictConfig, metrics: dict[str, Any],
         short = ds_targets[cat] - from_ds
         if short > 0:
             shortfall[cat] = short
-            log.warning("%s: datasets gave %d of %d, %d filled synthetically", cat, from_ds, ds_targets[cat], short)
-        need = requested - from_ds
+            log.warning("%s: datasets gave %d of %d%s", cat, from_ds, ds_targets[cat],
+                        f", {short} filled synthetically" if synthetic else "")
+        need = requested - from_ds if synthetic else 0
         draw = draw_category(cat, need, int(cfg.seed), seen)
         if len(draw.problems) < need:
             log.warning("%s: only %d distinct synthetic problems of %d requested", cat, len(draw.problems), need)

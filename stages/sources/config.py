@@ -29,7 +29,8 @@ class DatasetEntry(_Strict):
     enabled: bool = True
     dataset: str | None = Field(None, description="hub name; also the dataset's identity in ids and origins")
     path: str | None = Field(None, description="local copy: parquet, jsonl, json, csv or a save_to_disk dir")
-    config: str | None = Field(None, description="hub config/subset (gsm8k: main)")
+    config: str | list[str] | None = Field(
+        None, description="hub config/subset (gsm8k: main); a list reads each config in turn")
     split: str = "train"
     mapping: str | None = Field(None, description="built-in column mapping; inferred from `dataset`")
     columns: dict[str, str] = Field(default_factory=dict, description="role → column overrides")
@@ -55,6 +56,19 @@ class DatasetEntry(_Strict):
     def identity(self) -> str:
         """What ids and origins name: the hub name even when read from a local copy (stable ids)."""
         return self.dataset or self.name
+
+    def parts(self) -> list[tuple[DatasetEntry, str]]:
+        """(entry with one config, name for origins) — one per config when `config` is a list.
+
+        A hub dataset published as one config per subject (EleutherAI/hendrycks_math) is read config by
+        config; its origins name the config (`dataset:EleutherAI/hendrycks_math/algebra:train:17`)
+        because row numbers restart in each. A local copy (`path`) is one file: the list is ignored.
+        """
+        if isinstance(self.config, list):
+            if self.path:
+                return [(self.model_copy(update={"config": None}), self.identity)]
+            return [(self.model_copy(update={"config": c}), f"{self.identity}/{c}") for c in self.config]
+        return [(self, self.identity)]
 
 
 class NearDupConfig(_Strict):

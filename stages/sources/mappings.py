@@ -83,7 +83,7 @@ MAPPINGS: dict[str, Mapping] = {m.name: m for m in (
     _camel_mapping("chemistry", domain_categories("chemistry")),
     _camel_mapping("math", None),
     Mapping(
-        name="math", hub="hendrycks/competition_math", hub_config=None,
+        name="math", hub="EleutherAI/hendrycks_math", hub_config=None,
         columns={"question": ("problem",), "answer": ("solution",), "type": ("type",), "level": ("level",)},
         required=("question", "answer"), answer=answers.last_boxed,
         hint=lambda row: from_math_type(row.get("type")), allowed=MATH_CATEGORIES, difficulty=_math_level,

@@ -88,6 +88,7 @@ class Selector:
         self.stats: dict[str, SourceStats] = {}
         self.kept: Counter[str] = Counter()  # per category
         self.contaminated_by: Counter[str] = Counter()  # per benchmark
+        self._bench_labels: dict[str, str] = {}  # item-id prefix → benchmark identity
 
     # -- benchmarks ---------------------------------------------------------------------------
 
@@ -98,13 +99,15 @@ class Selector:
                 continue
             where = f"source.decontamination.benchmarks.{bench.name or i}"
             mapping = dataclasses.replace(mappings.get(bench.mapping or "generic"), required=("question",))
-            ds = loader.open_dataset(bench, where)
-            columns: dict[str, str] | None = None
-            for index, row in loader.iter_rows(ds, bench, where):
-                if columns is None:
-                    columns = loader.resolve_columns(mapping, bench, list(row), where)
-                words = normalise(str(row.get(columns["question"]) or "")).split()
-                self.decontam.add(words, f"{bench.identity}:{bench.split}:{index}", bench.identity)
+            for part, label in bench.parts():
+                self._bench_labels[label] = bench.identity
+                ds = loader.open_dataset(part, where)
+                columns: dict[str, str] | None = None
+                for index, row in loader.iter_rows(ds, part, where):
+                    if columns is None:
+                        columns = loader.resolve_columns(mapping, part, list(row), where)
+                    words = normalise(str(row.get(columns["question"]) or "")).split()
+                    self.decontam.add(words, f"{label}:{part.split}:{index}", bench.identity)
             log.info("decontamination: indexed %d items of %s (%s)", self.decontam.items.get(bench.identity, 0),
                      bench.identity, loader.describe(bench))
 
@@ -136,24 +139,32 @@ class Selector:
             stats.stopped_early = True
             log.info("%s: its categories are already full, not read", where)
             return
+        for part, label in entry.parts():
+            yield from self._from_part(part, label, where, mapping, relevant, stats)
+            if stats.stopped_early:
+                break
+        log.info("%s: read %d rows, kept %d", where, stats.rows_read, stats.kept)
+
+    def _from_part(self, entry: DatasetEntry, label: str, where: str, mapping: mappings.Mapping,
+                   relevant: tuple[str, ...], stats: SourceStats) -> Iterator[Problem]:
+        """One config of an entry: rows in order, or a seeded buffered-shuffle sample of them."""
         ds = loader.open_dataset(entry, where)
         rows = loader.iter_rows(ds, entry, where)
         if entry.sample is not None:
             seed = self.seed if entry.seed is None else entry.seed
-            rng = random.Random(f"{seed}:{entry.identity}:{entry.split}")
+            rng = random.Random(f"{seed}:{label}:{entry.split}")
             rows = itertools.islice(loader.shuffled(rows, entry.shuffle_buffer, rng), entry.sample)
         columns: dict[str, str] | None = None
         for index, row in rows:
             if columns is None:
                 columns = loader.resolve_columns(mapping, entry, list(row), where)
             stats.rows_read += 1
-            problem = self._consider(entry, mapping, columns, index, row, stats)
+            problem = self._consider(entry, label, mapping, columns, index, row, stats)
             if problem is not None:
                 yield problem
                 if self.remaining[problem.category] <= 0 and self._full(relevant):
                     stats.stopped_early = True
-                    break
-        log.info("%s: read %d rows, kept %d", where, stats.rows_read, stats.kept)
+                    return
 
     def _assign(self, entry: DatasetEntry, mapping: mappings.Mapping, roles: dict[str, Any],
                 question: str) -> Assignment | None:
@@ -164,11 +175,11 @@ class Selector:
             return str(label).strip(), "column:category"
         return mapping.hint(roles) or classify(question, mapping.allowed)
 
-    def _consider(self, entry: DatasetEntry, mapping: mappings.Mapping, columns: dict[str, str], index: int,
-                  row: dict[str, Any], stats: SourceStats) -> Problem | None:
+    def _consider(self, entry: DatasetEntry, label: str, mapping: mappings.Mapping, columns: dict[str, str],
+                  index: int, row: dict[str, Any], stats: SourceStats) -> Problem | None:
         roles = {role: row.get(col) for role, col in columns.items()}
         question = str(roles.get("question") or "").strip()
-        origin = f"dataset:{entry.identity}:{entry.split}:{index}"
+        origin = f"dataset:{label}:{entry.split}:{index}"
         if not question:
             self._reject(stats, "empty_question", origin, question)
             return None
@@ -196,7 +207,8 @@ class Selector:
         words = norm.split()
         hit = self.decontam.match(words)
         if hit is not None:
-            self.contaminated_by[hit.rsplit(":", 2)[0]] += 1
+            label = hit.rsplit(":", 2)[0]
+            self.contaminated_by[self._bench_labels.get(label, label)] += 1
             self._reject(stats, "contaminated", origin, question, benchmark_item=hit)
             return None
         sig = None

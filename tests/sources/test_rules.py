@@ -131,3 +131,16 @@ def test_ngram_index():
     assert idx.match("zero one two three".split()) == "bench:test:0"
     assert idx.match("one two four".split()) is None
     assert idx.items == {"bench": 1} and len(idx) == 3
+
+
+def test_config_list_is_read_config_by_config_on_the_hub_and_ignored_for_a_local_copy():
+    from stages.sources.config import DatasetEntry
+
+    hub = DatasetEntry(name="math", dataset="EleutherAI/hendrycks_math", config=["algebra", "geometry"])
+    assert hub.mapping == "math"  # inferred from the hub name
+    assert [(p.config, label) for p, label in hub.parts()] == [
+        ("algebra", "EleutherAI/hendrycks_math/algebra"), ("geometry", "EleutherAI/hendrycks_math/geometry")]
+    local = hub.model_copy(update={"path": "/data/math.parquet"})
+    assert [(p.config, label) for p, label in local.parts()] == [(None, "EleutherAI/hendrycks_math")]
+    single = DatasetEntry(name="gsm8k", dataset="openai/gsm8k", config="main")
+    assert [label for _, label in single.parts()] == ["openai/gsm8k"] and single.mapping == "gsm8k"

@@ -31,9 +31,10 @@ FILES = {"openmathinstruct2": "openmathinstruct2", "camel_physics": "camel_physi
 
 
 def source_cfg(enable: dict[str, str | Path] | None = None, *, benchmarks: bool = True, share: float = 1.0,
-               num_examples: int = 300, **extra) -> DictConfig:
-    """conf/source/default.yaml with some entries pointed at local files (synthetic domain kept small)."""
+               num_examples: int = 300, synthetic: bool = False, **extra) -> DictConfig:
+    """conf/source/default.yaml with some entries pointed at local files (dataset-only unless asked)."""
     cfg = OmegaConf.load(ROOT / "conf" / "source" / "default.yaml")
+    cfg.synthetic = synthetic
     for name, path in (enable or {}).items():
         cfg.datasets[name].enabled = True
         cfg.datasets[name].path = str(path)
@@ -78,7 +79,7 @@ def test_gsm8k_mapping_keeps_final_number_and_assigns_numerical():
 
 def test_math_mapping_uses_type_level_and_last_boxed():
     probs, metrics = dataset_problems(source_cfg({"math": FIX / "math_train.jsonl"}, benchmarks=False))
-    rows = by_row(probs, "hendrycks/competition_math")
+    rows = by_row(probs, "EleutherAI/hendrycks_math")
     assert rows[0].category == "algebra" and rows[0].meta["category_rule"] == "meta:type=Algebra"
     assert rows[0].reference_answer == "5" and rows[0].difficulty == "easy"
     assert rows[1].reference_answer == "1, 2, 3" and rows[1].difficulty == "hard"
@@ -168,14 +169,14 @@ def test_exact_duplicates_across_sources_and_decontamination(tmp_path):
     ds = metrics["datasets"]
     # OpenMathInstruct-2 row 1 is GSM8K train row 0 verbatim: kept once (OMI is read first).
     assert ds["per_source"]["gsm8k"]["dropped"]["duplicate_exact"] == 2
-    assert ds["contaminated"] == {"total": 2, "per_benchmark": {"openai/gsm8k": 1, "hendrycks/competition_math": 1}}
-    assert ds["decontamination"]["benchmark_items"] == {"hendrycks/competition_math": 2, "openai/gsm8k": 2}
+    assert ds["contaminated"] == {"total": 2, "per_benchmark": {"openai/gsm8k": 1, "EleutherAI/hendrycks_math": 1}}
+    assert ds["decontamination"]["benchmark_items"] == {"EleutherAI/hendrycks_math": 2, "openai/gsm8k": 2}
     side = [json.loads(line) for line in (tmp_path / "rejected.jsonl").read_text().splitlines()]
     contaminated = {r["origin"]: r["benchmark_item"] for r in side if r["reason"] == "contaminated"}
-    assert contaminated == {"dataset:hendrycks/competition_math:train:8": "hendrycks/competition_math:test:1",
+    assert contaminated == {"dataset:EleutherAI/hendrycks_math:train:8": "EleutherAI/hendrycks_math:test:1",
                             "dataset:openai/gsm8k:train:4": "openai/gsm8k:test:1"}
     assert {r["origin"] for r in side if r["reason"] == "unassigned"} == {
-        "dataset:hendrycks/competition_math:train:7"}
+        "dataset:EleutherAI/hendrycks_math:train:7"}
     near = [r for r in side if r["reason"] == "duplicate_near"]
     assert near and near[0]["duplicate_of"].startswith("ds-") and near[0]["similarity"] >= 0.8
     problems = [json.loads(line) for line in (tmp_path / "problems.jsonl").read_text().splitlines()]
@@ -201,7 +202,7 @@ def test_near_duplicate_detection_can_be_disabled():
 
 def test_mix_fills_shortfall_synthetically_and_reports_it():
     cfg = source_cfg({"openmathinstruct2": FIX / "openmathinstruct2.jsonl"}, benchmarks=False, share=0.5,
-                     num_examples=40, domain="math")
+                     num_examples=40, domain="math", synthetic=True)
     problems, metrics = build_problems(cfg)
     cal = metrics["per_category"]["calculus"]
     assert cal["requested"] == 20 and cal["dataset_target"] == 10 and cal["dataset"] == 2
@@ -318,6 +319,7 @@ def test_config_errors_name_the_parameter():
 def test_default_config_is_synthetic_only():
     cfg = OmegaConf.load(ROOT / "conf" / "source" / "default.yaml")
     cfg.num_examples = 20
+    cfg.domain = "math"
     problems, metrics = build_problems(cfg)
     assert all(p.origin.startswith("synthetic:") for p in problems)
     assert metrics["datasets"]["rows_read"] == 0 and metrics["shortfall"] == {}
@@ -329,7 +331,7 @@ def test_default_config_is_synthetic_only():
 def _stage(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-m", "stages.source", "source.num_examples=120",
-                           "source.dataset_share.default=1.0", *overrides],
+                           "source.dataset_share.default=1.0", "source.synthetic=false", *overrides],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
