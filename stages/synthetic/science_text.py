@@ -22,9 +22,9 @@ def _near_int(x: float) -> bool:
 def sig(x: float, n: int = ANSWER_SIG) -> str:
     """`x` rounded to `n` significant digits as text: 40.7747 → "40.77", 20.0000000001 → "20".
 
-    Whole numbers print as integers. A number with more integer digits than `n` keeps one decimal
-    (99773.55 → "99773.6") rather than trailing zeros ("99770" would read as an exact count). Very
-    small or very large magnitudes use e-notation ("3.973e-19").
+    Whole numbers print as integers. A number below 10^6 with more integer digits than `n` keeps one
+    decimal (99773.55 → "99773.6") rather than trailing zeros ("99770" would read as an exact count).
+    Very small or large magnitudes use e-notation ("3.973e-19", "5.841e6").
 
     Ties are rounded half-up after first cutting `x` to 10 significant digits: clean inputs often give
     an exact tie (½ × 2.3 × 25² = 718.75), and float noise must not send the closed form one way
@@ -35,12 +35,12 @@ def sig(x: float, n: int = ANSWER_SIG) -> str:
         return str(int(round(x)))
     d = Decimal(f"{x:.10g}")
     exp = d.adjusted()  # floor(log10 |x|)
-    if 0 <= exp <= 7:
+    if 0 <= exp <= 5:
         n = max(n, exp + 2)
     r = d.quantize(Decimal(1).scaleb(exp - n + 1), rounding=ROUND_HALF_UP)
     if r.adjusted() != exp:  # 9.9996 → 10.00: one more integer digit
         exp = r.adjusted()
-    if -4 <= exp <= 7:
+    if -4 <= exp <= 5:
         text = f"{r:f}"
         if "." in text:
             text = text.rstrip("0")
@@ -63,6 +63,13 @@ def num(x: float) -> str:
     if _near_int(x):
         return str(int(round(x)))
     return f"{x:.6g}"
+
+
+def si(x: float) -> float | int:
+    """A converted value as a tool argument: float noise trimmed (2.5 × 1e-6 → 2.5e-06, not
+    2.4999999999999998e-06), whole numbers as ints."""
+    x = float(f"{float(x):.12g}")
+    return int(x) if x.is_integer() and abs(x) < 1e15 else x
 
 
 def grid(rng: random.Random, lo: float, hi: float, step: float) -> float:
