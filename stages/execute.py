@@ -149,11 +149,34 @@ def run(lines: Iterable[tuple[int, str]], opts: Options, workers: int = 4,
     def structure(item: tuple[int, str]) -> tuple[Trace, list[tuple[int, Any]]]:
         lineno, line = item
         trace, pre = parse_record(line, lineno)
-        return verify_structure(trace, pre, opts, runner)
+        try:
+            return verify_structure(trace, pre, opts, runner)
+        except Exception as exc:  # a verifier bug must cost one record, not a 12k-trace run
+            log.exception("line %d (%s): verification failed", lineno, trace.id)
+            return _crashed(trace, exc), []
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for trace, real in ordered_map(pool, structure, lines, window=max(8, 4 * workers)):
-            yield verify_answer(trace, real, opts)
+            if trace.verdict is not None and any(r.startswith("verifier error") for r in
+                                                 trace.verdict.execution.reasons):
+                yield trace
+                continue
+            try:
+                yield verify_answer(trace, real, opts)
+            except Exception as exc:
+                log.exception("%s: answer check failed", trace.id)
+                yield _crashed(trace, exc)
+
+
+def _crashed(trace: Trace, exc: Exception) -> Trace:
+    """Mark a trace whose verification raised: it fails the execution layer with the error named."""
+    from stages.schema import Verdict
+
+    v = trace.verdict or Verdict()
+    v.execution.ok = False
+    v.execution.reasons.append(f"verifier error: {type(exc).__name__}: {str(exc)[:200]}")
+    trace.verdict = Verdict.model_validate(v.model_dump())
+    return trace
 
 
 @stage_main

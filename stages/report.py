@@ -47,13 +47,17 @@ def render_png(rows: list[dict[str, Any]], x: str, y: str, title: str, horizonta
     import matplotlib
 
     matplotlib.use("Agg")
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # numeric category labels are intended
     import matplotlib.pyplot as plt
 
     labels = [str(r[x]) for r in rows]
     values = [r[y] for r in rows]
     height = max(3.0, 0.3 * len(rows) + 1.5) if horizontal else 4.0
     fig, ax = plt.subplots(figsize=(8, height))
-    if horizontal:
+    if not rows:  # still write the file: it is a declared DVC output
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+    elif horizontal:
         ax.barh(labels, values, color="#4c72b0")
         ax.invert_yaxis()
         ax.set_xlabel(y)
@@ -128,7 +132,7 @@ def make_report(metrics_dir: str | Path = METRICS_DIR, out: str | Path = OUT, pn
     done = []
     for name, x, y, title, horizontal in PLOTS:
         rows = load(metrics_dir / "plots" / f"{name}.json")
-        if rows and pngs:
+        if rows is not None and pngs:
             render_png(rows, x, y, title, horizontal, metrics_dir / "plots" / f"{name}.png")
             done.append(name)
     text = build_report(metrics, done)

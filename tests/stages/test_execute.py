@@ -164,3 +164,12 @@ def test_run_keeps_order_and_tallies(good: dict[str, Any], multi: dict[str, Any]
     assert m["tool_call_syntax_correctness"] == 1.0
     assert m["tool_result_match_rate"] == 1.0
     assert m["answer_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_a_verifier_crash_costs_one_record(good: dict[str, Any]) -> None:
+    def broken_runner(tool: str, args: dict[str, Any]) -> Any:
+        raise RuntimeError("boom")
+
+    out = list(run([(1, json.dumps(good))], Options(), workers=1, runner=broken_runner))
+    assert len(out) == 1 and not out[0].verdict.ok
+    assert out[0].verdict.execution.reasons == ["verifier error: RuntimeError: boom"]
