@@ -90,7 +90,8 @@ CONSTANTS: dict[str, str] = {
     "infinity": "infinity", "True": "true", "False": "false",
 }
 
-_LOGIC_ONLY = {"And", "Or", "Not", "Implies", "Xor", "If", "Distinct"}
+# Function names that, written without a call, are ordinary variable names (the Greek letter γ).
+_ALSO_SYMBOLS = {"gamma"}
 
 
 def describe_allowed() -> str:
@@ -104,6 +105,7 @@ def describe_allowed() -> str:
 
 # -- tokenising --------------------------------------------------------------------------------------
 
+_SQRT_SIGN = re.compile(r"√\s*((?:\d+\.?\d*|\.\d+)|[A-Za-z_]\w*)(?!\s*\()")
 _UNICODE = {"×": "*", "·": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-", "≤": "<=", "≥": ">=", "≠": "!=",
             "π": " pi ", "²": "**2", "³": "**3", "√": "sqrt", "∞": " oo "}
 _TOKEN_RE = re.compile(r"""
@@ -189,7 +191,7 @@ def _rewrite(tokens: list[tuple[str, str]], declared: Iterable[str]) -> str:
 # -- parsing and validation ----------------------------------------------------------------------------
 
 _NODE_WORDS = {
-    ast.Attribute: "attribute access", ast.Subscript: "subscript (indexing)", ast.Lambda: "lambda",
+    ast.Attribute: "attribute access", ast.Subscript: "subscript (indexing)", ast.Lambda: "lambda (to name a variable lambda, write lamda)",
     ast.Dict: "dict literal", ast.Set: "set literal", ast.ListComp: "comprehension",
     ast.SetComp: "comprehension", ast.DictComp: "comprehension", ast.GeneratorExp: "generator expression",
     ast.NamedExpr: "assignment expression", ast.Starred: "starred argument", ast.JoinedStr: "string literal",
@@ -289,6 +291,7 @@ def parse_ast(text: str, declared: Iterable[str] = ()) -> ast.Expression:
         raise ExprError(f"expected an expression as text, got {type(text).__name__}")
     if len(text) > MAX_CHARS:
         raise ExprError(f"expression too long (more than {MAX_CHARS} characters)")
+    text = _SQRT_SIGN.sub(r"sqrt(\1)", text)
     for uni, ascii_ in _UNICODE.items():
         text = text.replace(uni, ascii_)
     text = text.strip()
@@ -379,6 +382,8 @@ def _check_power(base: Any, exp: Any) -> None:
     elif getattr(exp, "is_Rational", False) and getattr(base, "is_Rational", False):
         if abs(exp.p) > MAX_EXPONENT and base not in (0, 1, -1):
             raise ExprError(f"exponent too large: {exp}")
+        if _digits_of_power(base, 1) * abs(float(exp)) > MAX_RESULT_DIGITS:
+            raise ExprError(f"result too large: {base}**({exp}) has more than {MAX_RESULT_DIGITS} digits")
 
 
 def _sympy_symbols(symbols: Mapping[str, Any] | Iterable[str] | None) -> dict[str, Any]:
@@ -431,7 +436,7 @@ class _SympyBuilder:
                 return self.symbols[name]
             if name in self.constants:
                 return self.constants[name]
-            if name in self.funcs:
+            if name in self.funcs and name not in _ALSO_SYMBOLS:
                 raise ExprError(f"'{name}' is a function: call it, e.g. {name}(x)")
             sym = sp.Symbol(name)
             self.symbols[name] = sym

@@ -16,6 +16,7 @@ Conventions:
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import Any, Literal
@@ -203,9 +204,13 @@ def op_expand(a: ExpressionArgs) -> ToolResult:
 # -- calculus ------------------------------------------------------------------------------------------
 
 class DifferentiateArgs(OpArgs):
+    _list = field_validator("variable", mode="before")(classmethod(lambda cls, v: _decode_list(v)))
+
     expression: str = Field(**_EXPR_FIELD, description="expression to differentiate, e.g. 'x**3 + 2*x'")
-    variable: str | None = Field(None, validation_alias=AliasChoices("variable", "var", "wrt", "with_respect_to"),
-                                 description="variable to differentiate by (default: the only free symbol)")
+    variable: str | list[str] | None = Field(
+        None, validation_alias=AliasChoices("variable", "variables", "var", "wrt", "with_respect_to"),
+        description="variable to differentiate by (default: the only free symbol); a list such as "
+                    "[\"x\", \"y\"] gives the mixed partial derivative")
     order: int = Field(1, ge=1, le=MAX_ORDER, validation_alias=AliasChoices("order", "n", "times", "degree"),
                        description="how many times to differentiate")
 
@@ -213,6 +218,12 @@ class DifferentiateArgs(OpArgs):
 @TOOL.op("differentiate", "Derivative of an expression (order n with 'order').",
          aliases=("derivative", "diff", "differentiation", "derive", "d_dx", "ddx"))
 def op_differentiate(a: DifferentiateArgs) -> ToolResult:
+    if isinstance(a.variable, list):
+        if not a.variable:
+            raise ToolError("'variable' is an empty list")
+        syms = [_symbol(v) for v in a.variable]
+        expr = _single(a.expression, [v.name for v in syms])
+        return _result(sp.diff(expr, *[v for v in syms for _ in range(a.order)]))
     expr, var = _pick_variable(a.expression, a.variable)
     return _result(sp.diff(expr, var, a.order))
 
@@ -376,7 +387,27 @@ class EvaluateArgs(OpArgs):
                 return json.loads(v)
             except json.JSONDecodeError:
                 pass
+        if isinstance(v, str):
+            return _pairs_from_text(v)
+        if isinstance(v, list) and all(isinstance(d, dict) for d in v):
+            return {k: val for d in v for k, val in d.items()}
         return v
+
+
+def _pairs_from_text(text: str) -> Any:
+    """"x = 5, y = 2" → {"x": "5", "y": "2"}, through the safe parser (left as is if it is not that)."""
+    try:
+        tree = _expr.parse_ast(text)
+    except ExprError:
+        return text
+    items = tree.body.elts if isinstance(tree.body, ast.Tuple | ast.List) else [tree.body]
+    out = {}
+    for item in items:
+        if not (isinstance(item, ast.Compare) and len(item.ops) == 1 and isinstance(item.ops[0], ast.Eq)
+                and isinstance(item.left, ast.Name)):
+            return text
+        out[item.left.id] = ast.unparse(item.comparators[0])  # validated AST: re-read by to_sympy
+    return out
 
 
 @TOOL.op("evaluate", "Substitute values into an expression; a fully numeric result is given as a number.",

@@ -66,6 +66,9 @@ def test_evaluate_numeric_exact_and_errors():
     assert ok(operation="evaluate", expression="x + y", substitutions={"x": 1}).output == "y + 1"
     assert ok(operation="evaluate", expression="sqrt(x)", substitutions={"x": -4}).output == "2*I"
     assert ok(operation="eval", expression="x**2", substitutions='{"x": 0.5}').output == "0.25"
+    # substitutions as "x = 2, y = 3/2" text or a list of one-entry dicts
+    assert ok(operation="evaluate", expression="x*y + 1", substitutions="x = 2, y = 3/2").output == "4"
+    assert ok(operation="evaluate", expression="x*y + 1", substitutions=[{"x": 2}, {"y": 3}]).output == "7"
     r = call(operation="evaluate", expression="x/3", substitutions={"y": 1})
     assert not r.ok and "has no 'y'" in r.error
     r = call(operation="evaluate", expression="factorial(n)", substitutions={"n": 10**9})
@@ -79,6 +82,7 @@ def test_differentiate():
     assert ok(operation="diff", expression="e^(2x)").output == "2*exp(2*x)"
     assert ok(operation="differentiate", expression="x*y**2", variable="y").output == "2*x*y"
     assert ok(operation="differentiate", expression="e*t**2", variable="e").output == "t**2"
+    assert ok(operation="differentiate", expression="x**2*y**3", variable=["x", "y"]).output == "6*x*y**2"
     r = call(operation="differentiate", expression="x*y")
     assert not r.ok and "several variables" in r.error
 
