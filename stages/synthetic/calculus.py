@@ -411,7 +411,7 @@ def definite_integral(rng: random.Random, difficulty: str) -> Spec:
         "Evaluate the definite integral ∫ from {lo} to {hi} of {e} dx.",
         "Compute ∫_{lo}^{hi} {e} dx.",
         "What is the value of the integral of {e} over the interval [{lo}, {hi}]?",
-        "Find the exact value of ∫[{lo}, {hi}] ({e}) dx.",
+        "Find the exact value of ∫[{lo}, {hi}] {e} dx.",
         "Calculate the integral of f(x) = {e} from x = {lo} to x = {hi}.",
     ], lo=show_lo, hi=show_hi, e=_bracket(show(expr, rng)))
     approx = float(val) if difficulty == "easy" else float(sp.N(val))
@@ -558,8 +558,12 @@ def _(p: dict, b: TraceBuilder) -> str:
                  "A series expansion around the point would work; the symbolic tool can do this directly."])
     elif form == "1^∞":
         b.think("For a 1^∞ form, taking logs turns it into a product whose limit gives the exponent.")
+    elif form == "∞·0":
+        b.think("Rewriting x·sin(a/x) as sin(a/x)/(1/x) turns it into a 0/0 form in t = 1/x, i.e. sin(at)/t as "
+                "t → 0⁺; I'll confirm the exact value symbolically.")
     else:
-        b.think("The dominant terms decide this limit; I'll confirm the exact value symbolically.")
+        b.think("For a ratio of polynomials at infinity the leading terms decide the limit; I'll confirm the exact "
+                "value symbolically.")
     r = b.call("symbolic_math", _sm("limit", expression=expr, variable="x", point=point),
                ["Computing the limit.", "Let me evaluate the limit with SymPy."])
     b.observe(["The limit is {v}.", "SymPy finds the limit equals {v}."], v=r.output)
@@ -885,6 +889,10 @@ def _(p: dict, b: TraceBuilder) -> str:
                 "Evaluating at x = {x}.", x=xo)
     b.observe("The maximum value is {v}.", v=r3.output)
     unit = {"box": " cm^3", "fence": " m^2", "product": ""}[kind]
-    b.think("Checking the ends: the value drops to 0 at the boundary, so {v}{u} is indeed the maximum.",
-            v=r3.output, u=unit)
+    if kind == "product":
+        b.think("P(x) is a downward-opening parabola, so its only critical point is the global maximum: {v}.",
+                v=r3.output)
+    else:
+        b.think("Checking the ends: the value drops to 0 at the boundary, so {v}{u} is indeed the maximum.",
+                v=r3.output, u=unit)
     return b.finish(r3.output)

@@ -414,6 +414,8 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.observe("det = {d}{neg}.", d=d, neg=" (the sign only records orientation)" if d < 0 else "")
     if shape == "triangle":
         b.think("Half of |{d}| is {a}.", d=d, a=num(area))
+    else:
+        b.think("Taking the absolute value, the area is |{d}| = {a} square units.", d=d, a=num(area))
     return b.finish(num(area))
 
 
@@ -492,5 +494,5 @@ def _(p: dict, b: TraceBuilder) -> str:
     dj = int(r2.output)
     b.observe("det(A_{v}) = {d}.", v=v, d=dj)
     val = Fraction(dj, d)
-    b.think("So {v} = {dj}/{d} = {r}.", v=v, dj=dj, d=d, r=num(val))
+    b.think("So {v} = {dj}/{d} = {r}.", v=v, dj=dj, d=f"({d})" if d < 0 else d, r=num(val))
     return b.finish(num(val))
