@@ -39,6 +39,10 @@ class ConfigError(Exception):
     """A parameter has a value the stage cannot use; the message names the parameter."""
 
 
+class StageError(Exception):
+    """The stage cannot produce a correct output (e.g. a generator's answer disagrees with its trace)."""
+
+
 def stage_main(func: Callable[[DictConfig], None]) -> Callable[[], None]:
     """Wrap `func(cfg)` as a Hydra app over `params.yaml` with clean one-line errors."""
 
@@ -47,7 +51,7 @@ def stage_main(func: Callable[[DictConfig], None]) -> Callable[[], None]:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
         try:
             func(cfg)
-        except (DataError, ConfigError) as exc:
+        except (DataError, ConfigError, StageError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(1)
 

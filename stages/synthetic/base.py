@@ -27,10 +27,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from stages.app import StageError
 from stages.schema import CATEGORY_DOMAIN, Generator, Problem, Step, ToolCall, Trace
 
 
-class TraceBuildError(Exception):
+class TraceBuildError(StageError):
     """A solver could not build its trace (a tool failed, or the answer disagrees): a bug."""
 
 
