@@ -149,12 +149,16 @@ class Selector:
                    relevant: tuple[str, ...], stats: SourceStats) -> Iterator[Problem]:
         """One config of an entry: rows in order, or a seeded buffered-shuffle sample of them."""
         ds = loader.open_dataset(entry, where)
+        columns: dict[str, str] | None = None
+        known = getattr(ds, "column_names", None)
+        if known:  # parquet / hub / save_to_disk: check columns before reading, read only those needed
+            columns = loader.resolve_columns(mapping, entry, list(known), where)
+            ds = ds.select_columns(sorted(set(columns.values())))
         rows = loader.iter_rows(ds, entry, where)
         if entry.sample is not None:
             seed = self.seed if entry.seed is None else entry.seed
             rng = random.Random(f"{seed}:{label}:{entry.split}")
             rows = itertools.islice(loader.shuffled(rows, entry.shuffle_buffer, rng), entry.sample)
-        columns: dict[str, str] | None = None
         for index, row in rows:
             if columns is None:
                 columns = loader.resolve_columns(mapping, entry, list(row), where)
