@@ -210,7 +210,7 @@ def execution_layer(trace: Trace, verdict: Verdict, calls: list[CheckedCall], op
             continue
         claimed = steps[target].tool_result
         if result_matches(claimed, real, rel_tol=opts.rel_tol, abs_tol=opts.abs_tol,
-                          unordered=is_unordered(c.tool, c.op)):
+                          unordered=is_unordered(c.tool, c.op, c.args)):
             verdict.tool_results_matched += 1
             continue
         if not real.ok:

@@ -46,10 +46,18 @@ UNORDERED_OPS: frozenset[str] = frozenset({
 _NUM_TOKEN = re.compile(r"(?<![A-Za-z_\d.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
-def is_unordered(tool: str, op: Any) -> bool:
+# Sub-operations (the `values`/`kind` argument of e.g. symbolic_math.matrix) whose result is a set.
+UNORDERED_KINDS: frozenset[str] = frozenset({"eigenvalues", "eigenvals", "eigenvectors", "eigenvects",
+                                             "nullspace", "null_space", "roots"})
+
+
+def is_unordered(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool:
     """True when the order of the op's result list carries no meaning."""
     name = getattr(op, "name", str(op))
-    return bool(getattr(op, "unordered_result", False)) or f"{tool}.{name}" in UNORDERED_OPS
+    if bool(getattr(op, "unordered_result", False)) or f"{tool}.{name}" in UNORDERED_OPS:
+        return True
+    kinds = {str((args or {}).get(k, "")).strip().lower() for k in ("values", "kind")}
+    return bool(kinds & UNORDERED_KINDS)
 
 
 def _key(text: str) -> str:
@@ -242,4 +250,4 @@ def result_matches(claimed: str | None, real: Any, *, rel_tol: float = 1e-6, abs
     return False
 
 
-__all__ = ["result_matches", "text_match", "values_match", "is_unordered", "UNORDERED_OPS"]
+__all__ = ["result_matches", "text_match", "values_match", "is_unordered", "UNORDERED_OPS", "UNORDERED_KINDS"]

@@ -173,3 +173,23 @@ def test_a_verifier_crash_costs_one_record(good: dict[str, Any]) -> None:
     out = list(run([(1, json.dumps(good))], Options(), workers=1, runner=broken_runner))
     assert len(out) == 1 and not out[0].verdict.ok
     assert out[0].verdict.execution.reasons == ["verifier error: RuntimeError: boom"]
+
+
+def test_set_valued_result_in_any_order() -> None:
+    tools = pytest.importorskip("tools")
+    if "symbolic_math" not in tools.TOOLS:
+        pytest.skip("symbolic_math not registered yet")
+    rec = {"id": "alg-1", "category": "algebra", "domain": "math", "question": "Solve x^2 - 5x + 6 = 0.",
+           "reasoning": [
+               {"step": 1, "content": "A quadratic; I will let the solver find both roots exactly."},
+               {"step": 2, "content": "Solving for x.",
+                "tool_call": {"name": "sympy", "args": {"operation": "solve", "equation": "x**2 - 5*x + 6 = 0",
+                                                        "variable": "x"}}},
+               {"step": 3, "content": "The roots are 3 and 2.", "tool_result": "[3, 2]"}],
+           "answer": "x = 3, x = 2", "reference_answer": "[2, 3]", "tools_used": ["sympy"]}
+    t, v = verdict(rec)
+    assert v.ok, (v.format.reasons, v.execution.reasons, v.answer.reasons)
+    assert t.tools_used == ["symbolic_math"]
+    rec["reasoning"][2]["tool_result"] = "[3, 1]"
+    _, v = verdict(rec)
+    assert not v.execution.ok

@@ -80,6 +80,8 @@ def test_symbolic_result_written_differently() -> None:
 def test_unordered_ops() -> None:
     assert is_unordered("symbolic_math", "solve")
     assert not is_unordered("symbolic_math", "series")
+    assert is_unordered("symbolic_math", "matrix", {"values": "eigenvalues"})
+    assert not is_unordered("symbolic_math", "matrix", {"values": "inverse"})
 
 
 def test_big_integers_compare_exactly_and_tiny_numbers_relatively() -> None:
