@@ -11,6 +11,7 @@ Retries on 408/409/429/5xx/529 and timeouts are the SDKs' own (`max_retries`), w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,10 @@ class FatalAPIError(Exception):
 
 class RequestFailed(Exception):
     """One request failed after the SDK's retries (or its response was unreadable)."""
+
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable  # a malformed body: the SDK does not retry it, we do once
 
 
 @dataclass
@@ -65,6 +70,14 @@ def _sdk_error_message(exc: Exception) -> str:
     status = getattr(exc, "status_code", None)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"{type(exc).__name__}{f' (HTTP {status})' if status else ''}: {text[:300]}"
+
+
+def _json_body(raw: Any) -> dict[str, Any]:
+    """The JSON object of a raw SDK response; ValueError if it is not one."""
+    body = json.loads(raw.http_response.content)
+    if not isinstance(body, dict):
+        raise ValueError("response body is not a JSON object")
+    return body
 
 
 class Provider:
@@ -175,12 +188,16 @@ class AnthropicProvider(Provider):
             return fn(*args, **kwargs)
         except (sdk.AuthenticationError, sdk.PermissionDeniedError, sdk.NotFoundError) as exc:
             raise FatalAPIError(_sdk_error_message(exc)) from None
-        except (sdk.APIError, ValueError) as exc:  # status errors after retries, timeouts, bad bodies
+        except sdk.APIError as exc:  # status errors after the SDK's retries, timeouts
             raise RequestFailed(_sdk_error_message(exc)) from None
+        except ValueError as exc:  # a malformed response body
+            raise RequestFailed(f"malformed response: {_sdk_error_message(exc)}", retryable=True) from None
 
     def send(self, request):
-        msg = self._call(self.client.messages.create, **request)
-        return msg.model_dump(mode="json", exclude_none=True)
+        # The raw response skips building SDK models we would only dump back to JSON (CPU per request
+        # is what limits throughput at high concurrency); status errors and retries are unchanged.
+        raw = self._call(self.client.messages.with_raw_response.create, **request)
+        return self._call(_json_body, raw)
 
     def submit_batch(self, items):
         batch = self._call(self.client.messages.batches.create,
@@ -269,9 +286,10 @@ class OpenAIProvider(Provider):
     def send(self, request):
         sdk = self._sdk
         try:
-            resp = self.client.chat.completions.create(**request)
+            return _json_body(self.client.chat.completions.with_raw_response.create(**request))
         except (sdk.AuthenticationError, sdk.PermissionDeniedError, sdk.NotFoundError) as exc:
             raise FatalAPIError(_sdk_error_message(exc)) from None
-        except (sdk.APIError, ValueError) as exc:
+        except sdk.APIError as exc:
             raise RequestFailed(_sdk_error_message(exc)) from None
-        return resp.model_dump(mode="json", exclude_none=True)
+        except ValueError as exc:
+            raise RequestFailed(f"malformed response: {_sdk_error_message(exc)}", retryable=True) from None

@@ -66,6 +66,7 @@ class Runner:
         self.progress = progress
         self.stats = Stats()
         self.aborted: str | None = None
+        self.malformed_retries = 1
         self._lock = threading.Lock()
 
     def key(self, request: dict[str, Any]) -> str:
@@ -113,7 +114,7 @@ class Runner:
         if not self.ledger.reserve(worst):
             raise BudgetStop("budget_usd reached")
         try:
-            response = self.provider.send(request)
+            response = self._send(request)
         except BaseException:
             self.ledger.settle(worst, 0.0)
             with self._lock:
@@ -125,6 +126,18 @@ class Runner:
         self.ledger.settle(worst, cost)
         self._count(tokens, cost, hit=False)
         return Answer(response, cost, cached=False)
+
+
+    def _send(self, request: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(self.malformed_retries + 1):
+            try:
+                return self.provider.send(request)
+            except RequestFailed as exc:
+                if not exc.retryable or attempt == self.malformed_retries:
+                    raise
+                with self._lock:
+                    self.stats.api_errors += 1
+        raise AssertionError("unreachable")
 
 
 def _drive_one(conv: Conversation, runner: Runner) -> Trace:

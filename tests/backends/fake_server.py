@@ -13,7 +13,7 @@ trace as JSON inside a code fence with prose around it. Markers in a question sc
 batch result).
 
 Fault injection: `server.faults` is a queue applied to the next model requests: `(429, {"retry-after":
-"0.3"})`, `(500, {})`, `(529, {})`, `("timeout", seconds)`, `("malformed", None)` (200 with a broken body).
+"0.3"})`, `(500, {})`, `(529, {})`, `("timeout", seconds)`, `("malformed", None)` (200 with a broken body), `("ok", None)` (no fault).
 Every request is logged with a hash of its body; `answered` lists the hashes whose response was sent.
 """
 
@@ -85,12 +85,13 @@ class FakeLLM:
         self.faults: deque[tuple[Any, Any]] = deque()
         self.log: list[dict[str, Any]] = []
         self.answered: list[str] = []
+        self.bodies: list[bytes] = []  # raw bodies of model requests, in arrival order
         self.keys_seen: set[str] = set()
         self.batches: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._prefixes: set[str] = set()
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -204,8 +205,13 @@ class FakeLLM:
         return ("\n".join(lines) + "\n").encode()
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default backlog of 5 drops connections when many clients open at once
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
     fake: FakeLLM
 
     def log_message(self, *args: Any) -> None:  # quiet
@@ -274,10 +280,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path not in ("/v1/messages", "/v1/chat/completions"):
             self._error(404)
             return
+        with self.fake._lock:
+            self.fake.bodies.append(body)
         fault = self.fake.next_fault()
         if self.fake.latency:
             time.sleep(self.fake.latency)
-        if fault is not None:
+        if fault is not None and fault[0] != "ok":
             kind, arg = fault
             if kind == "timeout":  # hold the request past the client's timeout, then hang up
                 time.sleep(arg)
@@ -295,3 +303,17 @@ class _Handler(BaseHTTPRequestHandler):
         if self._json(200, resp):
             with self.fake._lock:
                 self.fake.answered.append(entry["hash"])
+
+
+def main() -> None:
+    """`python -m tests.backends.fake_server [latency_s]`: serve until killed; print the URL first
+    (the throughput benchmark runs it in its own process so it does not share the client's GIL)."""
+    import sys
+
+    with FakeLLM(latency=float(sys.argv[1]) if len(sys.argv) > 1 else 0.0) as server:
+        print(server.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
