@@ -725,7 +725,8 @@ def gas_sample(rng: random.Random, difficulty: str) -> Spec:
     q = pick(rng, ["How many moles of {g} are in a {v} L container at {t} °C and {p}?",
                    "A {v} L flask contains {g} at {p} and {t} °C. How many moles of gas is that (ideal gas)?"],
              g=gas, v=num(V_L), t=T_c, p=pressure)
-    return Spec(q, {"gas": gas, "V_L": V_L, "T_c": T_c, "P_kpa": P_kpa, "want": "mol"}, qty(n, "mol"))
+    return Spec(q, {"gas": gas, "V_L": V_L, "T_c": T_c, "P_kpa": P_kpa, "want": "mol"}, qty(n, "mol"),
+                tools=("physics",))
 
 
 @gas_sample.solver
