@@ -138,13 +138,33 @@ def _reason_kind(reason: str) -> str:
     return text[:40]
 
 
+def tool_runner(timeout_s: float | None) -> Callable[[str, dict[str, Any]], Any]:
+    """`tools.call` with the stage's time limit, retrying a timed-out call once.
+
+    Why retry: a time-out depends on machine load, not on the trace; the generate stage already ran the
+    same call within the limit (its result is normally in the shared cache, so this is rare).
+    """
+    import tools
+
+    def call(tool: str, args: dict[str, Any]) -> Any:
+        result = tools.call(tool, args, timeout=timeout_s)
+        if not result.ok and _timed_out(result.error or ""):
+            result = tools.call(tool, args, timeout=timeout_s)
+        return result
+
+    return call
+
+
+def _timed_out(error: str) -> bool:
+    e = error.lower()
+    return "time limit" in e or "timed out" in e or "timeout" in e
+
+
 def run(lines: Iterable[tuple[int, str]], opts: Options, workers: int = 4,
         runner: Callable[[str, dict[str, Any]], Any] | None = None) -> Iterator[Trace]:
     """Verify each (lineno, line) in order; yields Traces carrying their Verdict."""
     if runner is None:
-        import tools
-
-        runner = tools.call
+        runner = tool_runner(None)
 
     def structure(item: tuple[int, str]) -> tuple[Trace, list[tuple[int, Any]]]:
         lineno, line = item
@@ -186,7 +206,9 @@ def main(cfg: DictConfig) -> None:
     tally = Tally()
 
     def verified() -> Iterator[Trace]:
-        for t in run(read_lines(IN), opts, workers=int(ecfg.get("workers", 4))):
+        timeout = ecfg.get("timeout_s")
+        runner = tool_runner(float(timeout) if timeout is not None else None)
+        for t in run(read_lines(IN), opts, workers=int(ecfg.get("workers", 4)), runner=runner):
             tally.add(t)
             yield t
 

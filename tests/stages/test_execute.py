@@ -193,3 +193,14 @@ def test_set_valued_result_in_any_order() -> None:
     rec["reasoning"][2]["tool_result"] = "[3, 1]"
     _, v = verdict(rec)
     assert not v.execution.ok
+
+
+def test_bad_params_are_config_errors() -> None:
+    from stages.app import ConfigError
+    from stages.execute import options_from
+
+    with pytest.raises(ConfigError, match="on_mismatch"):
+        options_from({"on_mismatch": "repair"})
+    with pytest.raises(ConfigError, match="answer_support"):
+        options_from({"answer_support": "maybe"})
+    assert options_from({"on_mismatch": "fix"}).on_mismatch == "fix"
