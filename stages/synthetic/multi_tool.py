@@ -58,12 +58,10 @@ def ans(x: float) -> str:
     text = fmt_number(x)
     if float(text) == float(x) or "e" in text:
         return text
-    digits = len(text.lstrip("-").replace(".", "").lstrip("0"))
-    if digits >= 6:
-        return text
     if "." not in text:
         return f"{x:.5e}"
-    return f"{x:#.6g}"
+    digits = len(text.lstrip("-").replace(".", "").lstrip("0"))
+    return text if digits >= 6 else f"{x:#.6g}"
 
 
 def ref(x: float, unit: str = "") -> str:
