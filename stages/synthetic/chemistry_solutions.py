@@ -404,6 +404,13 @@ def molality(rng: random.Random, difficulty: str) -> Spec:
     f = rng.choice(SOLUTES)
     g = grid(rng, 0.5, 80, 0.5)
     water_g = rng.choice([50, 100, 150, 200, 250, 400, 500, 750, 1000])
+    if difficulty == "hard":
+        mol = rng.choice([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 1.5, 2])
+        q = pick(rng, ["How many grams of {f} must be dissolved in {w} g of water to make a {m} mol/kg solution?",
+                       "What mass of {d} ({f}) gives a {m} m (molal) solution in {w} g of water?"],
+                 f=f, d=name_of(f), w=water_g, m=num(mol))
+        return Spec(q, {"formula": f, "water_g": water_g, "molality": mol},
+                    qty(mol * water_g / 1000 * molar_mass(f), "g"))
     m = g / molar_mass(f) / (water_g / 1000)
     q = pick(rng, ["What is the molality of a solution made by dissolving {g} g of {f} in {w} g of water?",
                    "{g} g of {d} is dissolved in {w} g of water. Find the molality.",
@@ -414,7 +421,18 @@ def molality(rng: random.Random, difficulty: str) -> Spec:
 
 @molality.solver
 def _(p: dict, b: TraceBuilder) -> str:
-    f, g, w = p["formula"], p["g"], p["water_g"]
+    f, w = p["formula"], p["water_g"]
+    if "molality" in p:
+        mol = p["molality"]
+        n = si(mol * w / 1000)
+        b.think(["Molality counts moles per kilogram of solvent: n = {m} mol/kg × {k} kg = {n} mol.",
+                 "{w} g of water is {k} kg, so the solute needed is {m} × {k} = {n} mol."],
+                m=num(mol), k=num(w / 1000), n=num(n), w=w)
+        r = b.call("chemistry", _chem("molar_conversion", formula=f, moles=n, to="grams"),
+                   "Converting {n} mol of {f} to grams.", n=num(n), f=f)
+        b.observe("That is {g} g (M = {mm} g/mol).", g=sig(r.value["grams"], 6), mm=sig(r.value["molar_mass"], 6))
+        return b.finish(qty(r.value["grams"], "g"))
+    g = p["g"]
     b.think(["Molality is moles of solute per kilogram of solvent (not of solution): {w} g water = {k} kg.",
              "m = n(solute)/kg(solvent); the solvent mass is {k} kg."], w=w, k=num(w / 1000))
     r = b.call("chemistry", _chem("concentration", kind="molality", formula=f, grams=g, solvent_g=w),

@@ -301,30 +301,44 @@ def coulomb_force(rng: random.Random, difficulty: str) -> Spec:
     q1, q2 = s1 * grid(rng, 0.5, 9.5, 0.5), s2 * rng.randint(1, 12)
     r_cm = rng.randint(1, 60) if difficulty != "easy" else rng.choice([5, 10, 20, 25, 30, 40, 50, 100])
     f = _PREFIX[unit]
-    F = K_E * abs(q1 * q2) * f * f / (r_cm / 100) ** 2
     sgn = lambda x: ("+" if x > 0 else "−") + num(abs(x))  # noqa: E731
     if difficulty == "hard":
+        # superposition on a line: q1 at x = 0, q2 at x = d, q3 between them at x = x3
+        d = rng.randint(10, 80)
+        q3 = rng.choice([1, -1]) * rng.randint(1, 6)
+        while True:  # keep away from the balance point, where the net force cancels to almost nothing
+            x3 = rng.randint(2, d - 2)
+            f1, f2 = q1 * f / (x3 / 100) ** 2, q2 * f / ((d - x3) / 100) ** 2
+            if abs(f1 - f2) > 0.05 * max(abs(f1), abs(f2)):
+                break
+        net = K_E * q3 * f * (f1 - f2)
         q = pick(rng, [
-            "Charges of {a} {u} and {c} {u} are {r} cm apart. What is the magnitude of the electric force between "
-            "them, and is it attractive or repulsive? Give the magnitude.",
-            "Two point charges, q1 = {a} {u} and q2 = {c} {u}, sit {r} cm apart in vacuum. Find the size of the "
-            "force on each (and say whether they attract or repel).",
-        ], a=sgn(q1), c=sgn(q2), u=unit, r=r_cm)
-    else:
-        q = pick(rng, [
-            "Two point charges of {a} {u} and {c} {u} are {r} cm apart. What is the magnitude of the force between "
-            "them?",
-            "Find the electrostatic force between charges {a} {u} and {c} {u} separated by {r} cm in vacuum.",
-            "What force do charges of {a} {u} and {c} {u} exert on each other at a distance of {r} cm?",
-        ], a=sgn(q1), c=sgn(q2), u=unit, r=r_cm)
+            "Charges q1 = {a} {u} and q2 = {c} {u} are fixed {d} cm apart. A third charge q3 = {e} {u} is placed on "
+            "the line between them, {x} cm from q1. What is the magnitude of the net electric force on q3?",
+            "Point charges {a} {u} (at x = 0) and {c} {u} (at x = {d} cm) are held in place. Find the size of the "
+            "net force on a {e} {u} charge at x = {x} cm.",
+        ], a=sgn(q1), c=sgn(q2), e=sgn(q3), u=unit, d=d, x=x3)
+        return Spec(q, {"q1": q1, "q2": q2, "q3": q3, "unit": unit, "d": d, "x3": x3}, qty(abs(net), "N"))
+    F = K_E * abs(q1 * q2) * f * f / (r_cm / 100) ** 2
+    q = pick(rng, [
+        "Two point charges of {a} {u} and {c} {u} are {r} cm apart. What is the magnitude of the force between "
+        "them?",
+        "Find the electrostatic force between charges {a} {u} and {c} {u} separated by {r} cm in vacuum.",
+        "What force do charges of {a} {u} and {c} {u} exert on each other at a distance of {r} cm?",
+        "Charges of {a} {u} and {c} {u} are {r} cm apart. How large is the electric force between them, and is it "
+        "attractive or repulsive? Give the magnitude.",
+    ], a=sgn(q1), c=sgn(q2), u=unit, r=r_cm)
     return Spec(q, {"q1": q1, "q2": q2, "unit": unit, "r_cm": r_cm}, qty(F, "N"))
 
 
 @coulomb_force.solver
 def _(p: dict, b: TraceBuilder) -> str:
-    unit, r_cm = p["unit"], p["r_cm"]
+    unit = p["unit"]
     f = _PREFIX[unit]
     q1, q2 = si(p["q1"] * f), si(p["q2"] * f)
+    if "q3" in p:
+        return _coulomb_line(p, b, q1, q2, si(p["q3"] * f))
+    r_cm = p["r_cm"]
     b.think(["Coulomb's law: F = k|q1 q2|/r². In SI units q1 = {a} C, q2 = {c} C and r = {r} cm = {m} m.",
              "Convert first: 1 {u} = {f} C, so q1 = {a} C and q2 = {c} C; r = {m} m."],
             a=f"{q1:.3g}", c=f"{q2:.3g}", r=r_cm, m=num(r_cm / 100), u=unit, f=f"{f:g}")
@@ -337,6 +351,32 @@ def _(p: dict, b: TraceBuilder) -> str:
             Why="Like charges repel" if nature == "repulsive" else "Opposite charges attract",
             why="like charges repel" if nature == "repulsive" else "opposite charges attract")
     return b.finish(qty(F, "N"))
+
+
+def _coulomb_line(p: dict, b: TraceBuilder, q1: float, q2: float, q3: float) -> str:
+    d, x3 = p["d"], p["x3"]
+    b.think(["Superposition: the net force on q3 is the vector sum of the forces from q1 and q2. Take +x from q1 "
+             "towards q2; q3 is {x} cm from q1 and {y} cm from q2.",
+             "I'll find each force on q3 separately (distances {x} cm and {y} cm) and add them along the line, "
+             "with +x pointing from q1 towards q2."], x=x3, y=d - x3)
+    r1 = b.call("physics", _phys("electricity", kind="coulomb", q1=q1, q2=q3, r=si(x3 / 100)),
+                "Force between q1 and q3.")
+    F1 = r1.value["F"]
+    # q1 sits on the −x side of q3: repulsion pushes q3 towards +x
+    s1 = 1 if r1.value["nature"] == "repulsive" else -1
+    b.observe("{F} N, {n}: on q3 it points {d}.", F=sig(F1, 6), n=r1.value["nature"],
+              d="towards +x (away from q1)" if s1 > 0 else "towards −x (towards q1)")
+    r2 = b.call("physics", _phys("electricity", kind="coulomb", q1=q2, q2=q3, r=si((d - x3) / 100)),
+                "Force between q2 and q3.")
+    F2 = r2.value["F"]
+    s2 = -1 if r2.value["nature"] == "repulsive" else 1
+    b.observe("{F} N, {n}: on q3 it points {d}.", F=sig(F2, 6), n=r2.value["nature"],
+              d="towards −x (away from q2)" if s2 < 0 else "towards +x (towards q2)")
+    net = s1 * F1 + s2 * F2
+    b.think("Net force along x: ({a}) + ({c}) = {n} N, so its magnitude is {m} N, directed towards {w}.",
+            a=sig(s1 * F1, 6), c=sig(s2 * F2, 6), n=sig(net, 6), m=sig(abs(net), 6),
+            w="+x (towards q2)" if net > 0 else "−x (towards q1)")
+    return b.finish(qty(abs(net), "N"))
 
 
 # -- 5. thin lens --------------------------------------------------------------------------------
@@ -412,7 +452,7 @@ def _(p: dict, b: TraceBuilder) -> str:
 # -- 6. magnification ----------------------------------------------------------------------------
 @template(CAT, "magnification", tools=PH, weight=0.8)
 def magnification(rng: random.Random, difficulty: str) -> Spec:
-    setup = rng.choice(["projector", "camera", "eye"])
+    setup = {"easy": "projector", "medium": "camera", "hard": rng.choice(["eye", "camera", "projector"])}[difficulty]
     if setup == "projector":
         do = grid(rng, 5, 20, 0.5)
         di_m = rng.randint(2, 12)
