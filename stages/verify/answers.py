@@ -40,10 +40,11 @@ _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _POWER_BRACES = re.compile(r"\^\s*\{([^{}]*)\}")
 _SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 _LATEX_SIMPLE = {
+    r"\geq": ">=", r"\leq": "<=", r"\neq": "!=",
     r"\left": "", r"\right": "", r"\cdot": "*", r"\times": "*", r"\,": " ", r"\;": " ", r"\!": "",
     r"\quad": " ", r"\pi": "pi", r"\infty": "oo", r"\%": "%", "−": "-", "×": "*", "·": "*",
     "≈": "=", r"\approx": "=", "^{\\circ}": " deg", "^\\circ": " deg", "°": " deg", r"\le": "<=",
-    r"\ge": ">=", "≤": "<=", "≥": ">=",
+    r"\ge": ">=", "≤": "<=", "≥": ">=", r"\{": "{", r"\}": "}",
 }
 _PREFIXES = re.compile(r"^(?:the\s+)?(?:final\s+)?(?:answer\s*(?:is)?\s*[:=]?\s*)", re.I)
 

@@ -31,6 +31,8 @@ SAME = [
     ("SAT", "sat"),
     ("The answer is 42.", "42"),
     ("[[1, 2], [3, 4]]", "[[1, 2], [3, 4.0]]"),
+    ("\\{1, 2\\}", "[2, 1]"),
+    ("\\sqrt[3]{8}", "2"),                    # math-verify (main thread only)
 ]
 
 DIFFERENT = [
@@ -44,6 +46,7 @@ DIFFERENT = [
     ("5.1", "5"),
     ("[[1, 2], [3, 4]]", "[[3, 4], [1, 2]]"),  # matrix rows keep their order
     ("x = 1, y = 2", "x = 2, y = 1"),
+    ("\\sqrt[3]{8}", "3"),
 ]
 
 
