@@ -92,7 +92,8 @@ class LLMBackend:
                            temperature=cfg.get("temperature"),
                            prompt_caching=bool(_opt(b, "prompt_caching", True)),
                            cache_conversation=bool(_opt(b, "cache_conversation", True)),
-                           parallel_tool_calls=b.get("parallel_tool_calls", False))
+                           parallel_tool_calls=b.get("parallel_tool_calls", False),
+                           max_tokens_field=str(_opt(b, "max_tokens_field", "max_tokens")))
         conn = dict(api_key=self.api_key, base_url=b.get("base_url"), max_retries=int(_opt(b, "max_retries", 8)),
                     timeout=float(_opt(b, "timeout_s", 120)))
         self.provider: Provider = (AnthropicProvider if self.name == "anthropic" else OpenAIProvider)(params, **conn)
@@ -202,7 +203,8 @@ class LLMBackend:
         their first use."""
         ctx = self._context()
         turns = 1 if self.mode == "single_shot" else int(_opt(self.estimate_cfg, "turns", 4))
-        out_per_turn = int(_opt(self.estimate_cfg, "output_tokens_per_turn", 400 if turns > 1 else 1200))
+        out_per_turn = int(_opt(self.estimate_cfg, "output_tokens_single_shot", 1000) if self.mode == "single_shot"
+                           else _opt(self.estimate_cfg, "output_tokens_per_turn", 250))
         result_tokens = int(_opt(self.estimate_cfg, "tool_result_tokens", 40))
         caching = self.provider.params.prompt_caching and self.name == "anthropic"
         discount = self.batch_discount if self.transport == "batch" else 1.0

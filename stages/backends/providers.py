@@ -64,6 +64,7 @@ class GenParams:
     prompt_caching: bool = True
     cache_conversation: bool = True
     parallel_tool_calls: bool | None = False
+    max_tokens_field: str = "max_tokens"  # OpenAI's newer models want "max_completion_tokens"
 
 
 def _sdk_error_message(exc: Exception) -> str:
@@ -235,7 +236,7 @@ class OpenAIProvider(Provider):
 
     def first_request(self, system, user, tools):
         p = self.params
-        req: dict[str, Any] = {"model": p.model, "max_tokens": p.max_tokens,
+        req: dict[str, Any] = {"model": p.model, p.max_tokens_field: p.max_tokens,
                                "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}
         if p.temperature is not None:
             req["temperature"] = p.temperature

@@ -74,8 +74,8 @@ class Runner:
 
     def worst_case(self, request: dict[str, Any], discount: float = 1.0) -> float:
         """Upper bound of a request's cost: every input token at full price, `max_tokens` of output."""
-        return self.price.cost(Tokens(input=estimate_tokens(request), output=int(request.get("max_tokens", 0))),
-                               discount)
+        out = request.get("max_tokens", request.get("max_completion_tokens", 0))
+        return self.price.cost(Tokens(input=estimate_tokens(request), output=int(out)), discount)
 
     def _count(self, tokens: Tokens, cost: float, hit: bool) -> None:
         with self._lock:

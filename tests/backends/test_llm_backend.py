@@ -155,6 +155,14 @@ def test_dry_run_estimates_without_calling_the_api_or_needing_a_key(workdir, fak
     assert json.loads(capsys.readouterr().out)["dry_run_estimate"] == est
 
 
+def test_dry_run_counts_already_cached_problems_as_free(workdir, fake):
+    write_problems(workdir, make_problems(3))
+    run(anthropic_cfg(fake, mode="single_shot", limit=2))
+    run(anthropic_cfg(fake, mode="single_shot", dry_run=True))
+    est = read_metrics(workdir)["estimate"]
+    assert est["already_cached"] == 2 and est["to_generate"] == 1 and est["requests"] == 1
+
+
 def test_missing_key_is_a_one_line_config_error_before_any_request(workdir, fake, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     write_problems(workdir, make_problems(1))
