@@ -8,6 +8,8 @@ Writes to `data/format/`:
   and `tool` messages with `tool_call_id`) plus `tools` (JSON schemas from `tools.schemas("openai")`),
   so `tokenizer.apply_chat_template(messages, tools=tools)` and TRL's SFTTrainer take them as they are.
 
+- `special_tokens.json` — the four tool tokens, as `{"additional_special_tokens": [...]}`.
+
 Both keep the seed record (`question`, `domain`, `reasoning`, `answer`, `tools_used`) and `id`/`category`.
 
 `format.arguments` picks how tool-call arguments are written in `messages`: `json_string` (the OpenAI API
@@ -224,6 +226,9 @@ def main(cfg: DictConfig) -> None:
     write_jsonl(out / "chat.jsonl", chat)
     write_parquet(out / "sft.parquet", sft, "sft")
     write_parquet(out / "chat.parquet", chat, "chat")
+    # The SFT text's tool tokens, for `tokenizer.add_special_tokens(...)` before training on sft.*.
+    write_json(out / "special_tokens.json", {"additional_special_tokens": [
+        style.tool_call_open, style.tool_call_close, style.tool_result_open, style.tool_result_close]})
     roles: Counter[str] = Counter(m["role"] for r in chat for m in r["messages"])
     n = len(traces)
     write_json(METRICS, {

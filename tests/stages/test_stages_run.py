@@ -65,7 +65,7 @@ def test_pipeline_tail(tmp_path: Path) -> None:
         assert json.loads((tmp_path / f"metrics/plots/{name}.json").read_text())
 
     stage("format", tmp_path)
-    for name in ("sft.jsonl", "chat.jsonl", "sft.parquet", "chat.parquet"):
+    for name in ("sft.jsonl", "chat.jsonl", "sft.parquet", "chat.parquet", "special_tokens.json"):
         assert (tmp_path / "data/format" / name).stat().st_size > 0
 
     stage("split", tmp_path, "split.val_fraction=0.25")
