@@ -64,7 +64,7 @@ def quadratic_equation(rng: random.Random, difficulty: str) -> Spec:
             if disc > 0 and math.isqrt(disc) ** 2 != disc:
                 break
         co = [1, b, c]
-        roots = sorted(sp.solve(sp.Poly(co, X).as_expr(), X), key=lambda r: float(r))
+        roots = [sp.Rational(-b, 2) - sp.sqrt(disc) / 2, sp.Rational(-b, 2) + sp.sqrt(disc) / 2]
         answer = "[" + ", ".join(str(r) for r in roots) + "]"
         kind = "irrational"
     else:

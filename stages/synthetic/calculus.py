@@ -132,26 +132,32 @@ def _(p: dict, b: TraceBuilder) -> str:
 
 # -- 2. derivative rules (product, quotient, chain) ------------------------------------------------
 def _rule_family(rng: random.Random, difficulty: str, v: sp.Symbol) -> tuple[sp.Expr, str]:
+    """A function and the rule it exercises; only the chosen one is built (SymPy construction is slow)."""
     a, c = _nz(rng, -6, 6), rng.randint(1, 9)
     n = rng.randint(2, 5)
     k = rng.randint(2, 4)
     easy = [
-        (v**n * sp.sin(a * v), "product"), (v**n * sp.exp(a * v), "product"),
-        (sp.sin(a * v**2 + c), "chain"), (sp.exp(a * v**k), "chain"), (sp.log(v**2 + c), "chain"),
-        ((a * v + c) ** (n + 3), "chain"), (v**n * sp.log(v), "product"), (sp.cos(a * v + c), "chain"),
+        (lambda: v**n * sp.sin(a * v), "product"), (lambda: v**n * sp.exp(a * v), "product"),
+        (lambda: sp.sin(a * v**2 + c), "chain"), (lambda: sp.exp(a * v**k), "chain"),
+        (lambda: sp.log(v**2 + c), "chain"), (lambda: (a * v + c) ** (n + 3), "chain"),
+        (lambda: v**n * sp.log(v), "product"), (lambda: sp.cos(a * v + c), "chain"),
     ]
     medium = [
-        ((a * v + c) / (v**2 + c), "quotient"), (sp.sin(v) / v**k, "quotient"),
-        (sp.sqrt(abs(a) * v**2 + c), "chain"), (sp.exp(a * v) * sp.cos(c * v), "product"),
-        (v**n * sp.atan(a * v), "product"), (sp.log(sp.cos(c * v)), "chain"), (sp.exp(v) / (v + c), "quotient"),
+        (lambda: (a * v + c) / (v**2 + c), "quotient"), (lambda: sp.sin(v) / v**k, "quotient"),
+        (lambda: sp.sqrt(abs(a) * v**2 + c), "chain"), (lambda: sp.exp(a * v) * sp.cos(c * v), "product"),
+        (lambda: v**n * sp.atan(a * v), "product"), (lambda: sp.log(sp.cos(c * v)), "chain"),
+        (lambda: sp.exp(v) / (v + c), "quotient"),
     ]
     hard = [
-        (sp.exp(a * v) * sp.sin(c * v**2), "product and chain"),
-        (sp.log(v**2 + c) / (v + c), "quotient and chain"), (sp.sin(v**n) * sp.cos(a * v), "product and chain"),
-        (v**n * sp.exp(-c * v**2), "product and chain"), (sp.sqrt(v**2 + c) * sp.log(v), "product and chain"),
-        (sp.atan(a * v) / (v**2 + c), "quotient and chain"),
+        (lambda: sp.exp(a * v) * sp.sin(c * v**2), "product and chain"),
+        (lambda: sp.log(v**2 + c) / (v + c), "quotient and chain"),
+        (lambda: sp.sin(v**n) * sp.cos(a * v), "product and chain"),
+        (lambda: v**n * sp.exp(-c * v**2), "product and chain"),
+        (lambda: sp.sqrt(v**2 + c) * sp.log(v), "product and chain"),
+        (lambda: sp.atan(a * v) / (v**2 + c), "quotient and chain"),
     ]
-    return rng.choice({"easy": easy, "medium": medium, "hard": hard}[difficulty])
+    make, rule = rng.choice({"easy": easy, "medium": medium, "hard": hard}[difficulty])
+    return make(), rule
 
 
 @template(CAT, "derivative_rules", tools=SM, weight=1.5)
@@ -207,8 +213,9 @@ def higher_derivative(rng: random.Random, difficulty: str) -> Spec:
     a = _nz(rng, -5, 5)
     k = rng.randint(1, 4)
     c = rng.randint(1, 9)
-    fam = rng.choice([x**k * sp.exp(a * x), sp.sin(a * x) + c * x**(k + 2), x**k * sp.cos(a * x),
-                      sp.exp(a * x) * sp.sin(c * x), sp.log(1 + c * x)])
+    fam = rng.choice([lambda: x**k * sp.exp(a * x), lambda: sp.sin(a * x) + c * x**(k + 2),
+                      lambda: x**k * sp.cos(a * x), lambda: sp.exp(a * x) * sp.sin(c * x),
+                      lambda: sp.log(1 + c * x)])()
     order = {"easy": 2, "medium": 3, "hard": rng.randint(4, 5)}[difficulty]
     expr = str(fam)
     at_point = difficulty != "easy" and rng.random() < 0.6

@@ -1081,16 +1081,20 @@ def _(p: dict, b: TraceBuilder) -> str:
 # -- 12. fixed-point iteration ---------------------------------------------------------------------
 @template(CAT, "fixed_point", tools=PY)
 def fixed_point(rng: random.Random, difficulty: str) -> Spec:
-    kind = rng.choice(["cos", "exp", "sqrt"])
+    kind = rng.choice(["cos", "exp", "sqrt", "cbrt", "recip"])
     a = rng.randint(1, 9) if difficulty != "easy" else rng.randint(1, 3)
-    if kind == "cos":
+    if kind == "cbrt":
+        g, show, f = f"(x + {a}) ** (1 / 3)", f"∛(x + {a})", (lambda x: (x + a) ** (1 / 3) - x)
+    elif kind == "recip":
+        g, show, f = f"1 + {a} / x", f"1 + {a}/x", (lambda x: 1 + a / x - x)
+    elif kind == "cos":
         g, show, f = f"math.cos(x) / {a}", f"cos(x)/{a}" if a > 1 else "cos(x)", (lambda x: math.cos(x) / a - x)
     elif kind == "exp":
         g, show, f = f"math.exp(-x) / {a}", f"e^(−x)/{a}" if a > 1 else "e^(−x)", (lambda x: math.exp(-x) / a - x)
     else:
         g, show, f = f"math.sqrt(x + {a})", f"√(x + {a})", (lambda x: math.sqrt(x + a) - x)
-    root = sci_optimize.brentq(f, 0, 20, xtol=1e-15)
-    x0 = {"easy": 1, "medium": 0, "hard": rng.randint(2, 9)}[difficulty]
+    root = sci_optimize.brentq(f, 0.5 if kind == "recip" else 0, 20, xtol=1e-15)
+    x0 = {"easy": 1, "medium": 0 if kind != "recip" else 2, "hard": rng.randint(2, 9)}[difficulty]
     q = pick(rng, ["Iterate x_(n+1) = {g} from x₀ = {x} until it converges. What is the fixed point (10 decimals)?",
                    "Find the solution of x = {g} by fixed-point iteration starting at {x}, to 10 decimal places.",
                    "The map x ↦ {g} is a contraction near its fixed point. Starting from x = {x}, compute the fixed "
@@ -1162,7 +1166,11 @@ def _(p: dict, b: TraceBuilder) -> str:
     val = _last_number(r.output)
     b.observe(["After {n} steps, y({T}) ≈ {v}.", "Euler's method gives y ≈ {v} at t = {T}."], n=p["steps"], T=p["T"],
               v=val)
-    b.think("Euler's method has O(h) error, so this approximates the exact solution only to about {h}·(a few "
-            "units) — but it is exactly what the method produces.", h=p["h"])
+    a, c, t_end = p["a"], p["c"], p["T"]
+    exact = (p["y0"] + c / a**2) * math.exp(a * t_end) - c * t_end / a - c / a**2
+    b.think("For comparison, this linear ODE has the exact solution y(t) = (y₀ + c/a²)e^(at) − ct/a − c/a² with "
+            "a = {a}, c = {c}, so y({T}) = {e:.8f}. The gap of {g:.2e} is the O(h) error of Euler's method; the "
+            "question asks for the Euler value itself.", a=num(a), c=c, T=t_end, e=exact,
+            g=abs(exact - float(val)))
     return b.finish(val)
 
