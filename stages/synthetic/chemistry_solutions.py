@@ -81,8 +81,12 @@ def _conc_text(rng: random.Random, c: float, difficulty: str) -> str:
 
 
 def _draw_conc(rng: random.Random, lo_exp: int = -4, hi_exp: int = -1) -> float:
-    mant = rng.choice([1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8]) if rng.random() < 0.7 else grid(rng, 1, 9.9, 0.1)
-    return si(mant * 10.0 ** rng.randint(lo_exp, hi_exp))
+    """A concentration a textbook would use, at most 0.5 M (concentrated solutions are far from ideal)."""
+    while True:
+        mant = rng.choice([1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8]) if rng.random() < 0.7 else grid(rng, 1, 9.9, 0.1)
+        c = si(mant * 10.0 ** rng.randint(lo_exp, hi_exp))
+        if c <= 0.5:
+            return c
 
 
 def _mm_step(b: TraceBuilder, text: str) -> None:
@@ -148,7 +152,9 @@ def strong_base_ph(rng: random.Random, difficulty: str) -> Spec:
     pool = sorted(STRONG_BASES) if difficulty != "easy" else ["NaOH", "KOH", "LiOH"]
     base = rng.choice(pool)
     name, eq = STRONG_BASES[base]
-    c = _draw_conc(rng, -4, -2 if base == "Ca(OH)2" else -1)
+    c = _draw_conc(rng, -4, -2 if eq == 2 else -1)
+    if base == "Ca(OH)2":  # sparingly soluble: about 0.02 M at most
+        c = min(c, 0.02)
     text = _conc_text(rng, c, difficulty)
     q = pick(rng, ["What is the pH of {c} {f}?", "Calculate the pH of a {c} solution of {n}.",
                    "Find the pH of {n} ({f}) at {c}.", "An aqueous solution of {f} is {c}. What is its pH at 25 °C?"],

@@ -567,11 +567,20 @@ def wave_speed(rng: random.Random, difficulty: str) -> Spec:
     mode = {"easy": "sound_speed", "medium": rng.choice(["sound_wavelength", "string"]),
             "hard": "radio"}[difficulty]
     if mode == "sound_speed":
-        f, lam = rng.randint(100, 2000), grid(rng, 0.1, 3.5, 0.01)
-        q = pick(rng, ["A wave has frequency {f} Hz and wavelength {l} m. What is its speed?",
-                       "Find the speed of a wave whose frequency is {f} Hz and wavelength {l} m.",
-                       "A wave on a lake has a wavelength of {l} m and a frequency of {f} Hz. How fast does it travel?"],
-                 f=f, l=num(lam))
+        # (what, speed range in m/s, frequency range in Hz): f and λ are drawn to fit a real medium
+        what, (vlo, vhi), (flo, fhi) = rng.choice([
+            ("a sound wave in air", (330, 350), (50, 4000)), ("an ultrasound wave in water", (1450, 1530),
+                                                                 (20000, 200000)),
+            ("a sound wave in steel", (5800, 6000), (200, 5000)), ("a wave on the surface of a lake", (0.8, 3),
+                                                                   (0.2, 2)),
+            ("a wave on a guitar string", (100, 450), (80, 1000)), ("a sound wave in sea water", (1500, 1540),
+                                                                    (100, 3000))])
+        f = rng.randint(int(flo), int(fhi)) if fhi >= 20 else grid(rng, flo, fhi, 0.05)
+        lam = float(f"{rng.uniform(vlo, vhi) / f:.3g}")
+        q = pick(rng, ["{W} has frequency {f} Hz and wavelength {l} m. What is its speed?",
+                       "Find the speed of {w} whose frequency is {f} Hz and wavelength {l} m.",
+                       "{W} has a wavelength of {l} m and a frequency of {f} Hz. How fast does it travel?"],
+                 W=what[0].upper() + what[1:], w=what, f=num(f), l=num(lam))
         return Spec(q, {"mode": mode, "f": f, "wavelength": lam}, qty(f * lam, "m/s"))
     if mode in ("sound_wavelength", "string"):
         v = 343 if mode == "sound_wavelength" else rng.randint(50, 600)
