@@ -338,13 +338,13 @@ def _age_relation(rng: random.Random, a: str, b: str, ages: dict[str, int]) -> t
         word = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}.get(k, f"{k} times")
         return [1, -k], 0, f"{a} is {word} as old as {b}.", f"{a} == {k}*{b}"
     if kind == "future":
-        opts = [(n, (x + n) // (y + n)) for n in range(1, 31) if (x + n) % (y + n) == 0 and (x + n) // (y + n) >= 2]
+        opts = [(n, (x + n) // (y + n)) for n in range(1, 31) if (x + n) % (y + n) == 0 and 2 <= (x + n) // (y + n) <= 5]
         if not opts:
             return None
         n, m = rng.choice(opts)
         word = {2: "twice", 3: "three times", 4: "four times"}.get(m, f"{m} times")
         return [1, -m], m * n - n, f"In {n} years, {a} will be {word} as old as {b}.", f"{a} + {n} == {m}*({b} + {n})"
-    opts = [(n, (x - n) // (y - n)) for n in range(1, y) if (x - n) % (y - n) == 0 and (x - n) // (y - n) >= 2]
+    opts = [(n, (x - n) // (y - n)) for n in range(1, y) if (x - n) % (y - n) == 0 and 2 <= (x - n) // (y - n) <= 5]
     if not opts:
         return None
     n, m = rng.choice(opts)
@@ -403,10 +403,11 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think(["Let each name stand for that person's current age (a whole number). Translating each sentence: "
              "{t}.", "Writing the ages as integer unknowns {v}, the facts become: {t}."],
             t="; ".join(pairs), v=join_words(people))
-    b.think(["“In n years” adds n to both ages and “n years ago” subtracts n; every fact stays linear, so the "
-             "ages are pinned down by {n} independent equations.",
-             "Future and past statements shift both ages by the same amount, which keeps the equations linear."],
-            n=len(people))
+    if any("years" in f and ("ago" in f or f.startswith("In ")) for f in p["facts"]):
+        b.think(["“In n years” adds n to both ages and “n years ago” subtracts n; every fact stays linear, so the "
+                 "ages are pinned down by {n} independent equations.",
+                 "Future and past statements shift both ages by the same amount, which keeps the equations linear."],
+                n=len(people))
     r = b.call("logic_solver", ls_args("solve_constraints", p["constraints"], {n: "int" for n in people}),
                ["Solving for the ages.", "Let me have Z3 find ages satisfying all of them."])
     model = result_model(r)

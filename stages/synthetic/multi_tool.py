@@ -904,7 +904,7 @@ def _(p: dict, b: TraceBuilder) -> str:
     species = lhs + rhs
     letters = "abcdefgh"[:len(species)]
     atoms = [_atoms(s) for s in species]
-    elements = sorted({e for a in atoms for e in a}, key=lambda e: next(i for i, a in enumerate(atoms) if e in a))
+    elements = list(dict.fromkeys(re.findall(r"[A-Z][a-z]?", "".join(species))))  # in order of appearance
     cons = []
     for el in elements:
         left = " + ".join(f"{a[el]}*{x}" if a[el] > 1 else x for x, a in zip(letters[:len(lhs)], atoms[:len(lhs)],
@@ -916,7 +916,7 @@ def _(p: dict, b: TraceBuilder) -> str:
              "Unknown coefficients {v} (positive integers). Conservation of atoms, element by element: {c}."],
             v=", ".join(f"{x} ({s})" for x, s in zip(letters, species, strict=True)),
             c="; ".join(f"{el}: {_pretty_eq(c)}" for el, c in zip(elements, cons, strict=True)))
-    cons += [f"{x} >= 1" for x in letters]
+    cons = list(dict.fromkeys(cons)) + [f"{x} >= 1" for x in letters]  # two elements may give one equation
     objective = " + ".join(letters)
     r = b.call("logic_solver", ls_args("solve_constraints", cons, {x: "int" for x in letters},
                                        objective=objective, direction="minimize"),
