@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from stages.app import ConfigError
 from stages.backends.conversation import Context, Conversation
-from stages.backends.llm_cache import ResponseCache
+from stages.backends.llm_cache import ResponseCache, request_key
 from stages.backends.pricing import Ledger, Price, PriceTable, Tokens
 from stages.backends.prompting import Prompt
 from stages.backends.providers import AnthropicProvider, FatalAPIError, GenParams, OpenAIProvider, Provider
@@ -87,6 +87,9 @@ class LLMBackend:
             price = Price()
         self.price = price
 
+        if self.name == "anthropic" and cfg.get("temperature") is not None:
+            log.warning("generate.temperature is ignored for anthropic: the Messages API (2026-10-21) rejects "
+                        "sampling parameters")
         self.api_key = None if self.dry_run else self._api_key(b)
         params = GenParams(model=self.model, max_tokens=int(_opt(cfg, "max_tokens", 4096)),
                            temperature=cfg.get("temperature"),
@@ -209,8 +212,6 @@ class LLMBackend:
         caching = self.provider.params.prompt_caching and self.name == "anthropic"
         discount = self.batch_discount if self.transport == "batch" else 1.0
         cache = ResponseCache(self.cache_path) if self.cache_path.exists() else None
-        runner_key = Runner(self.provider, cache, self.price, Ledger(None),  # type: ignore[arg-type]
-                            prompt_version=self.prompt.version).key
         seen_prefix: set[str] = set()
         total = Tokens()
         cached = 0
@@ -219,7 +220,7 @@ class LLMBackend:
             req = conv.start()
             if req is None:
                 continue
-            if cache is not None and cache.has(runner_key(req)):
+            if cache is not None and cache.has(request_key(self.name, self.prompt.version, req)):
                 cached += 1
                 continue
             prefix = estimate_tokens([req.get("system"), req.get("tools")])
