@@ -144,3 +144,18 @@ def test_config_list_is_read_config_by_config_on_the_hub_and_ignored_for_a_local
     assert [(p.config, label) for p, label in local.parts()] == [(None, "EleutherAI/hendrycks_math")]
     single = DatasetEntry(name="gsm8k", dataset="openai/gsm8k", config="main")
     assert [label for _, label in single.parts()] == ["openai/gsm8k"] and single.mapping == "gsm8k"
+
+
+def test_near_dedup_signature_is_datasketch_minhash():
+    import zlib
+
+    from datasketch import MinHash
+
+    from stages.sources.dedup import shingles
+
+    near = NearDedup(num_perm=64, shingle_size=3, seed=1)
+    words = normalise("Find the area under y = x^2 between x = 0 and x = 3 please.").split()
+    ref = MinHash(num_perm=64, seed=1, hashfunc=zlib.crc32)
+    ref.update_batch(shingles(words, 3))
+    near.signature("some other text first to dirty the reused object".split())
+    assert (near.signature(words) == ref.hashvalues.astype("uint32")).all()
