@@ -90,7 +90,7 @@ _SERIES = {
     "leibniz": ("(-1)**(k + 1) / (2*k - 1)", "(-1)^(k+1)/(2k−1)", "π/4 ≈ 0.7853981634",
                 lambda n: mpmath.pi / 4 - (-1) ** n * (mpmath.digamma((2 * n + 3) / mpmath.mpf(4))
                                                        - mpmath.digamma((2 * n + 1) / mpmath.mpf(4))) / 4),
-    "geomk": ("k / 2**k", "k/2^k", "2", lambda n: 2 - (n + 2) / mpmath.mpf(2) ** n),
+    "geomk": ("k * 0.5**k", "k/2^k", "2", lambda n: 2 - (n + 2) / mpmath.mpf(2) ** n),
     "harm": ("1 / k", "1/k", "∞ (the harmonic series diverges, roughly like ln N + 0.5772)",
              lambda n: mpmath.harmonic(n)),
 }
