@@ -167,3 +167,15 @@ def test_final_answers_keep_their_precision() -> None:
         assert ans(x) == text
         assert answers_equivalent(f"{ans(x)} J", ref(x, "J"))
     assert not answers_equivalent("1.28403e+05 J", ref(128405.5463450604, "J"))
+
+
+def test_source_stage_builds_logic_and_mixed_problems() -> None:
+    from stages.source import build_problems
+
+    for domain, category in (("logic", "logic"), ("mixed", "multi_tool")):
+        cfg = OmegaConf.create({"num_examples": 40, "domain": domain, "seed": 0,
+                                "categories": {"logic": 1000, "multi_tool": 1000, "calculus": 2000}})
+        problems, metrics = build_problems(cfg)
+        assert len(problems) == 40
+        assert set(metrics["per_category"]) == {category}
+        assert all(p.origin.startswith(f"synthetic:{category}/") and p.reference_answer for p in problems)
