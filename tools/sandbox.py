@@ -62,6 +62,18 @@ STARTUP_TIMEOUT = 60.0  # importing sympy on a loaded 2-core machine can be slow
 PRELOAD = ("math", "cmath", "statistics", "itertools", "functools", "collections", "fractions",
            "decimal", "random", "re", "json", "string", "heapq", "bisect", "operator", "datetime",
            "traceback", "ast", "numpy", "sympy")
+# Run once in the zygote (trusted, fixed code): first use of these SymPy/numpy paths imports more modules.
+WARMUP = """
+import numpy as np, sympy as sp
+x, y = sp.symbols('x y')
+sp.integrate(x**2 * sp.sin(x), x); sp.integrate(x**2, (x, 0, 3)); sp.solve([x + y - 3, x - y - 1], [x, y])
+sp.simplify(sp.sin(x)**2 + sp.cos(x)**2); sp.factor(x**2 - 1); sp.expand((x + 1)**3); sp.diff(sp.exp(x), x)
+sp.limit(sp.sin(x) / x, x, 0); sp.series(sp.exp(x), x, 0, 4); sp.Matrix([[1, 2], [3, 4]]).det()
+sp.nsimplify(0.5); sp.isprime(97); sp.factorint(360); sp.Rational(1, 3) + 1; sp.sqrt(8); sp.N(sp.pi, 20)
+sp.sympify('x + 1'); sp.latex(x**2); str(x**2); sp.dsolve(sp.Derivative(sp.Function('f')(x), x) - 1)
+np.linalg.solve(np.eye(2), np.ones(2)); np.linalg.det(np.eye(2)); np.polyfit([0, 1, 2], [1, 3, 5], 1)
+np.random.default_rng(0).random(3); np.fft.fft(np.ones(4))
+"""
 # Places that may hold secrets or the repository; hidden (empty tmpfs) inside bwrap.
 SECRET_DIRS = ("/root", "/home", "/work", "/mnt", "/media", "/srv", "/opt", "/run", "/var/tmp",
                "/var/lib", "/var/log", "/var/mail", "/var/spool", "/var/cache", "/var/backups")
@@ -291,6 +303,7 @@ class _Zygote:
             "uid": NOBODY if _is_root() else None,
             "env": _sandbox_env(),
             "preload": list(preload),
+            "warmup": WARMUP,
             "own_pid_ns": bwrap is not None,
             "unshare_net": bwrap is None and _is_root(),
             "nproc_base": 0 if _is_root() else _process_count(os.getuid()),
@@ -298,6 +311,7 @@ class _Zygote:
             # no TCP, no signals out of the sandbox — the fallback's main protection without bwrap.
             "landlock": landlock_abi() > 0,
             "read_dirs": sorted(READ_DIRS) + _python_dirs(),
+            "nofile": 256,
         }
         self.owner_pid = os.getpid()
         if bwrap is not None:
@@ -427,7 +441,7 @@ class Sandbox:
             self._resolve()
             while True:
                 while self._idle:
-                    z = self._idle.pop()
+                    z = self._idle.pop(0)  # longest idle first: its next child is forked already
                     if z.alive():
                         return z
                     self._count -= 1
@@ -467,7 +481,7 @@ class Sandbox:
         timeout = float(min(max(timeout, 0.05), MAX_TIMEOUT))
         request = {"code": code, "timeout": timeout, "memory_mb": int(memory_mb),
                    "max_output": int(max_output), "hard_output_cap": HARD_OUTPUT_CAP, "nproc": int(nproc),
-                   "fsize_mb": int(fsize_mb), "nofile": 256}
+                   "fsize_mb": int(fsize_mb)}
         for attempt in range(2):
             z = self._acquire()
             try:

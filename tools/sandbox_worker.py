@@ -31,6 +31,7 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
@@ -141,8 +142,9 @@ class _Timeout(BaseException):
 # The child: runs the user's code and nothing else.
 # ---------------------------------------------------------------------------------------------
 
-def _lock_down(req: dict, cfg: dict, task_dir: str) -> None:
-    """Everything that must happen before user code runs; raises if isolation cannot be applied."""
+def _lock_down(cfg: dict, task_dir: str) -> None:
+    """The isolation that does not depend on the request, applied while the child waits for it;
+    raises if it cannot be applied."""
     os.chdir(task_dir)
     for key in list(os.environ):
         if key not in cfg["env"]:
@@ -151,23 +153,8 @@ def _lock_down(req: dict, cfg: dict, task_dir: str) -> None:
     os.environ["HOME"] = os.environ["TMPDIR"] = task_dir
     tempfile.tempdir = task_dir
 
-    timeout = float(req["timeout"])
-    mem = int(req["memory_mb"]) * 1024 * 1024
-    mem = max(mem, cfg["vm_bytes"] + 64 * 1024 * 1024)  # never below what the zygote already maps
-    cpu = int(timeout) + 2
-    limits = [
-        (resource.RLIMIT_AS, mem),
-        (resource.RLIMIT_CPU, cpu),
-        (resource.RLIMIT_FSIZE, int(req["fsize_mb"]) * 1024 * 1024),
-        (resource.RLIMIT_NOFILE, int(req["nofile"])),
-        (resource.RLIMIT_CORE, 0),
-    ]
-    if cfg["uid"] is not None or os.getuid() != 0:
-        limits.append((resource.RLIMIT_NPROC, int(req["nproc"]) + cfg.get("nproc_base", 0)))
-    for which, value in limits:
-        hard = value + 1 if which == resource.RLIMIT_CPU else value  # SIGXCPU first, SIGKILL a second later
-        resource.setrlimit(which, (value, hard))
-
+    resource.setrlimit(resource.RLIMIT_NOFILE, (cfg["nofile"], cfg["nofile"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if cfg.get("unshare_net"):
         # Fallback mode (no bwrap): still take the network away when we are allowed to.
         libc = _libc()
@@ -184,8 +171,26 @@ def _lock_down(req: dict, cfg: dict, task_dir: str) -> None:
             raise OSError("uid drop failed")
 
 
-def _run_child(req: dict, cfg: dict, task_dir: str, out_w: int, res_w: int) -> None:
-    """In the forked child. Never returns."""
+def _apply_limits(req: dict, cfg: dict) -> None:
+    """The request's limits; only ever lowered, so no privilege is needed any more."""
+    timeout = float(req["timeout"])
+    mem = int(req["memory_mb"]) * 1024 * 1024
+    mem = max(mem, cfg["vm_bytes"] + 64 * 1024 * 1024)  # never below what the zygote already maps
+    cpu = int(timeout) + 2
+    limits = [
+        (resource.RLIMIT_AS, mem),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_FSIZE, int(req["fsize_mb"]) * 1024 * 1024),
+    ]
+    if cfg["uid"] is not None or os.getuid() != 0:
+        limits.append((resource.RLIMIT_NPROC, int(req["nproc"]) + cfg.get("nproc_base", 0)))
+    for which, value in limits:
+        hard = value + 1 if which == resource.RLIMIT_CPU else value  # SIGXCPU first, SIGKILL a second later
+        resource.setrlimit(which, (value, hard))
+
+
+def _run_child(cfg: dict, task_dir: str, req_r: int, out_w: int, res_w: int) -> None:
+    """In the forked child: lock down, wait for the request, run it. Never returns."""
     result: dict = {"error": None, "timed_out": False}
     try:
         os.setsid()
@@ -194,11 +199,25 @@ def _run_child(req: dict, cfg: dict, task_dir: str, out_w: int, res_w: int) -> N
         os.dup2(out_w, 1)
         os.dup2(out_w, 2)
         os.dup2(res_w, 3)
-        os.closerange(4, 65536)
+        os.dup2(req_r, 4)
+        os.closerange(5, 65536)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        _lock_down(req, cfg, task_dir)
+        _lock_down(cfg, task_dir)
     except BaseException as exc:  # noqa: BLE001 - isolation failed: refuse to run the code
+        try:
+            os.write(3, json.dumps({"pid": os.getpid(), "error": f"sandbox setup failed: {exc}",
+                                    "setup_failed": True}).encode() + b"\n")
+        finally:
+            os._exit(70)
+    try:
+        req = read_msg(4)
+    except BaseException:  # noqa: BLE001 - no request coming (the zygote is shutting down)
+        os._exit(0)
+    os.close(4)
+    try:
+        _apply_limits(req, cfg)
+    except BaseException as exc:  # noqa: BLE001
         try:
             os.write(3, json.dumps({"pid": os.getpid(), "error": f"sandbox setup failed: {exc}",
                                     "setup_failed": True}).encode() + b"\n")
@@ -241,6 +260,8 @@ def _run_child(req: dict, cfg: dict, task_dir: str, out_w: int, res_w: int) -> N
         # Tagged with our pid: processes the code forked share this pipe and may write here too.
         result["pid"] = os.getpid()
         os.write(3, b"\n" + json.dumps(result).encode()[:60000] + b"\n")
+        for fd in (1, 2, 3):  # EOF for the zygote now, not after the kernel tears this process down
+            os.close(fd)
     finally:
         os._exit(0)
 
@@ -344,24 +365,49 @@ def _reap_all(block_for: float = 0.0) -> None:
             time.sleep(0.002)
 
 
-def _run_task(req: dict, cfg: dict) -> dict:
-    started = time.monotonic()
+def _prefork(cfg: dict) -> dict:
+    """Fork and lock down the next task's child ahead of its request: the fork of a process with
+    numpy+sympy loaded is most of a task's cost, and this takes it off the request's path."""
     task_dir = tempfile.mkdtemp(prefix="task-", dir=cfg["tmp_root"])
     if cfg["uid"] is not None:
         os.chown(task_dir, cfg["uid"], cfg["uid"])
     os.chmod(task_dir, 0o700)
+    req_r, req_w = os.pipe()
     out_r, out_w = os.pipe()
     res_r, res_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(out_r)
-            os.close(res_r)
-            _run_child(req, cfg, task_dir, out_w, res_w)
+            for fd in (req_w, out_r, res_r):
+                os.close(fd)
+            _run_child(cfg, task_dir, req_r, out_w, res_w)
         finally:
             os._exit(71)
-    os.close(out_w)
-    os.close(res_w)
+    for fd in (req_r, out_w, res_w):
+        os.close(fd)
+    return {"pid": pid, "task_dir": task_dir, "req_w": req_w, "out_r": out_r, "res_r": res_r}
+
+
+def _discard(pending: dict, cfg: dict) -> None:
+    os.close(pending["req_w"])  # the child sees EOF and exits
+    _kill_everything(pending["pid"], cfg, None)
+    for fd in (pending["out_r"], pending["res_r"]):
+        os.close(fd)
+    shutil.rmtree(pending["task_dir"], ignore_errors=True)
+
+
+def _run_task(req: dict, cfg: dict, pending: dict) -> tuple[dict, Callable[[], None]]:
+    """Send the request to the pre-forked child and collect its output and result. Returns the reply
+    and the clean-up to do after sending it (killing leftovers, deleting the task dir): the reply
+    need not wait for the kernel to tear down a large finished process."""
+    started = time.monotonic()
+    pid, task_dir, out_r, res_r = pending["pid"], pending["task_dir"], pending["out_r"], pending["res_r"]
+    try:
+        write_msg(pending["req_w"], req)
+    except OSError:
+        pass  # the child died in its set-up: its result pipe says why
+    finally:
+        os.close(pending["req_w"])
 
     max_output = int(req["max_output"])
     hard_cap = max(int(req["hard_output_cap"]), max_output)
@@ -398,12 +444,6 @@ def _run_task(req: dict, cfg: dict) -> dict:
                 res += chunk
         if hard_killed:
             break
-    status = _kill_everything(pid, cfg, status)
-    _reap_all()
-    os.close(out_r)
-    os.close(res_r)
-    shutil.rmtree(task_dir, ignore_errors=True)
-
     info: dict = {}
     for line in bytes(res).splitlines():
         try:
@@ -412,6 +452,22 @@ def _run_task(req: dict, cfg: dict) -> dict:
             continue
         if isinstance(item, dict) and item.get("pid") == pid:
             info = item
+
+    def cleanup() -> int:
+        st = _kill_everything(pid, cfg, status)
+        _reap_all()
+        os.close(out_r)
+        os.close(res_r)
+        shutil.rmtree(task_dir, ignore_errors=True)
+        return st
+
+    if info and not hard_killed:
+        later: Callable[[], None] = cleanup  # the result is in: reply first
+    else:
+        status = cleanup()  # the exit status explains what happened
+
+        def later() -> None:
+            return None
     truncated = total > max_output
     text = bytes(kept[:max_output]).decode("utf-8", errors="ignore" if truncated else "replace")
     error = info.get("error") if isinstance(info.get("error"), str) else None
@@ -438,7 +494,7 @@ def _run_task(req: dict, cfg: dict) -> dict:
         "output_bytes": total,
         "setup_failed": bool(info.get("setup_failed")),
         "ms": round((time.monotonic() - started) * 1000, 2),
-    }
+    }, later
 
 
 def main() -> None:
@@ -463,6 +519,12 @@ def main() -> None:
                 importlib.import_module(mod)
             except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
                 pass
+        try:
+            # Our own fixed warm-up code (never user input): SymPy imports much of itself lazily on
+            # first use, and a forked child would redo those imports on every task.
+            exec(cfg.get("warmup", ""), {})  # noqa: S102
+        except Exception:  # noqa: BLE001
+            pass
 
     libc = _libc()
     if libc is not None:
@@ -474,16 +536,21 @@ def main() -> None:
     write_msg(proto_out, {"ready": True, "pid": os.getpid(), "uid_drop": cfg["uid"] is not None,
                           "vm_kb": vm_kb})
     while True:
+        pending = _prefork(cfg)
         try:
             req = read_msg(proto_in)
         except (EOFError, OSError, ValueError):
+            _discard(pending, cfg)
             return
+        later = None
         try:
-            reply = _run_task(req, cfg)
+            reply, later = _run_task(req, cfg, pending)
         except Exception as exc:  # noqa: BLE001 - a zygote bug must not look like user code's error
             reply = {"stdout": "", "error": f"sandbox failure: {type(exc).__name__}: {exc}",
                      "timed_out": False, "truncated": False, "setup_failed": True}
         write_msg(proto_out, reply)
+        if later is not None:
+            later()
 
 
 if __name__ == "__main__":

@@ -138,7 +138,9 @@ def test_fork_bomb(sb):
     assert time.monotonic() - t0 < 15
     assert not res.ok
     still_usable(sb)
-    # nothing of it survives: the next task sees no leftover processes of its uid
+    if not sb.mode.startswith("bwrap"):
+        return  # without a pid namespace other sandboxes' idle children share the uid
+    # nothing of it survives: the next task sees no leftover processes of its uid in its pid namespace
     res = sb.run("import os\nme = os.getuid()\nprint(sum(1 for p in os.listdir('/proc') if p.isdigit() and "
                  "os.stat('/proc/' + p).st_uid == me))", timeout=T)
     assert res.ok and int(res.stdout) <= 2, res  # itself (+ a racing /proc entry)
