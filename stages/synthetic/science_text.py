@@ -81,12 +81,6 @@ def grid(rng: random.Random, lo: float, hi: float, step: float) -> float:
     return int(value) if float(value).is_integer() else value
 
 
-def choose(rng: random.Random, table: dict[str, tuple]) -> tuple[str, tuple]:
-    """One (key, entry) of a curated table, in a reproducible order."""
-    key = rng.choice(sorted(table))
-    return key, table[key]
-
-
 def fixed(x: float, decimals: int) -> str:
     """`x` with a fixed number of decimals (pH = 2.875), ties half-up after the same 10-digit cut as
     `sig`, so a closed form and a tool value that differ only by float noise print the same."""

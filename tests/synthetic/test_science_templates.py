@@ -6,6 +6,7 @@ operation exercised, and the curated chemistry tables agreeing with the chemistr
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -44,7 +45,8 @@ def _build(problem) -> Trace:
     """What the offline backend does for one problem: the template's solver with a TraceBuilder."""
     tmpl = TEMPLATES[problem.meta["template"]]
     builder = TraceBuilder(problem, random.Random(problem.id))
-    tmpl.solve(dict(problem.meta["params"]), builder)
+    params = json.loads(json.dumps(problem.meta["params"]))  # as the pipeline reads it back from JSONL
+    tmpl.solve(params, builder)
     return builder.build(Generator(backend="offline", model="test"))
 
 
