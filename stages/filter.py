@@ -24,6 +24,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,23 +131,42 @@ def reasons_for(trace: Trace, rules: Rules) -> list[str]:
     return out
 
 
-def apply(traces: Iterable[Trace], rules: Rules) -> Iterator[tuple[Trace, bool]]:
-    """Yield (trace with rejection_reasons set, kept?) in input order; first copy of a question wins."""
-    seen: set[str] = set()
-    for t in traces:
+def apply(traces: Iterable[Trace], rules: Rules, workers: int = 4) -> Iterator[tuple[Trace, bool]]:
+    """Yield (trace with rejection_reasons set, kept?) in input order; first copy of a question wins.
+
+    The rule checks are cheap; the optional judge may be an API call, so it runs in a thread pool (only
+    for traces that pass every rule) while results are still consumed in input order.
+    """
+    judge = rules.judge
+
+    def check(t: Trace) -> tuple[Trace, list[str], str | None]:
         reasons = reasons_for(t, rules)
-        key = normalise_question(t.question)
-        if not reasons and rules.dedupe and key in seen:
-            reasons.append("duplicate_question")
-        if not reasons and rules.judge is not None:
-            verdict = rules.judge(t)
-            if verdict:
+        return t, reasons, (judge(t) if judge is not None and not reasons else None)
+
+    seen: set[str] = set()
+    if judge is None:
+        checked: Iterable[tuple[Trace, list[str], str | None]] = map(check, traces)
+        pool = None
+    else:
+        from stages.execute import ordered_map
+
+        pool = ThreadPoolExecutor(max(1, workers))
+        checked = ordered_map(pool, check, traces, window=4 * max(1, workers))
+    try:
+        for t, reasons, judged in checked:
+            key = normalise_question(t.question)
+            if not reasons and rules.dedupe and key in seen:
+                reasons.append("duplicate_question")
+            if not reasons and judged:
                 reasons.append("judge")
-                t.judge_reason = verdict
-        if not reasons:
-            seen.add(key)
-        t.rejection_reasons = reasons
-        yield t, not reasons
+                t.judge_reason = judged
+            if not reasons:
+                seen.add(key)
+            t.rejection_reasons = reasons
+            yield t, not reasons
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 class Stats:
@@ -228,7 +248,7 @@ def main(cfg: DictConfig) -> None:
     rules = Rules.from_cfg(cfg.filter)
     stats = Stats()
     with atomic_open(KEPT) as kept_fh, atomic_open(REJECTED) as rej_fh:
-        for t, kept in apply(read_jsonl(IN, Trace), rules):
+        for t, kept in apply(read_jsonl(IN, Trace), rules, workers=int(cfg.filter.get("workers", 4))):
             stats.add(t, kept)
             (kept_fh if kept else rej_fh).write(to_json_line(t) + "\n")
     m = stats.metrics()
