@@ -206,6 +206,12 @@ def _mm_text(b: TraceBuilder, formula: str) -> None:
     b.think("By hand: M({f}) = {p} = {m} g/mol.", f=formula, p=" + ".join(parts), m=sig(molar_mass(formula), 6))
 
 
+def _say_formula(b: TraceBuilder, p: dict) -> None:
+    """When the question names the compound only, the trace first writes its formula."""
+    if p.get("named"):
+        b.think(["{n} is {f}.", "The formula of {n} is {f}."], n=name_of(p["formula"]).capitalize(), f=p["formula"])
+
+
 # -- 1. molar mass -------------------------------------------------------------------------------
 @template(CAT, "molar_mass", tools=CH)
 def molar_mass_t(rng: random.Random, difficulty: str) -> Spec:
@@ -224,8 +230,7 @@ def molar_mass_t(rng: random.Random, difficulty: str) -> Spec:
 @molar_mass_t.solver
 def _(p: dict, b: TraceBuilder) -> str:
     f = p["formula"]
-    if p["named"]:
-        b.think("{n} has the formula {f}.", n=name_of(f).capitalize(), f=f)
+    _say_formula(b, p)
     counts = COMPOUNDS[f][1]
     b.think(["The molar mass is the sum of the atomic weights of all atoms in {f}: {c}.",
              "{f} contains {c}; I add up their atomic weights."],
@@ -253,37 +258,40 @@ def mole_conversion(rng: random.Random, difficulty: str) -> Spec:
         g = grid(rng, 0.5, 500, 0.5)
         q = pick(rng, ["How many moles are in {g} g of {c}?", "Convert {g} g of {c} to moles.",
                        "A sample of {c} has a mass of {g} g. How many moles is that?"], g=num(g), c=what)
-        return Spec(q, {"formula": f, "mode": mode, "x": g}, qty(g / M, "mol"))
+        return Spec(q, {"formula": f, "mode": mode, "x": g, "named": what == name_of(f)}, qty(g / M, "mol"))
     if mode == "mg2mol":
         mg = rng.randint(50, 1000)
         q = pick(rng, ["A tablet contains {m} mg of {c}. How many moles of it is that?",
                        "How many moles are in {m} mg of {c}?"], m=mg, c=what)
-        return Spec(q, {"formula": f, "mode": mode, "x": mg}, qty(mg / 1000 / M, "mol"))
+        return Spec(q, {"formula": f, "mode": mode, "x": mg, "named": what == name_of(f)}, qty(mg / 1000 / M, "mol"))
     if mode == "mol2g":
         n = grid(rng, 0.05, 12, 0.05)
         q = pick(rng, ["What is the mass of {n} mol of {c}?", "How many grams are in {n} moles of {c}?",
                        "Find the mass in grams of {n} mol of {c}."], n=num(n), c=what)
-        return Spec(q, {"formula": f, "mode": mode, "x": n}, qty(n * M, "g"))
+        return Spec(q, {"formula": f, "mode": mode, "x": n, "named": what == name_of(f)}, qty(n * M, "g"))
     if mode == "g2particles":
         g = grid(rng, 0.5, 250, 0.5)
         unit = "formula units" if any(el in COMPOUNDS[f][1] for el in ("Na", "K", "Ca", "Mg", "Al", "Ba", "Cu", "Fe",
                                                                           "Ag", "Zn", "Pb")) else "molecules"
         q = pick(rng, ["How many {u} are in {g} g of {c}?", "A {g} g sample of {c} contains how many {u}?"],
                  u=unit, g=num(g), c=what)
-        return Spec(q, {"formula": f, "mode": mode, "x": g, "unit": unit}, qty(g / M * sc.Avogadro, unit))
+        return Spec(q, {"formula": f, "mode": mode, "x": g, "unit": unit, "named": what == name_of(f)},
+                    qty(g / M * sc.Avogadro, unit))
     exp = rng.randint(21, 25)
     mant = grid(rng, 1, 9.9, 0.1)
     particles = mant * 10**exp
     q = pick(rng, ["What is the mass of {m} × 10^{e} molecules of {c}?",
                    "A sample contains {m} × 10^{e} molecules of {c}. What is its mass in grams?"],
              m=num(mant), e=exp, c=what)
-    return Spec(q, {"formula": f, "mode": mode, "x": si(particles), "mant": mant, "exp": exp},
+    return Spec(q, {"formula": f, "mode": mode, "x": si(particles), "mant": mant, "exp": exp,
+                    "named": what == name_of(f)},
                 qty(particles / sc.Avogadro * M, "g"))
 
 
 @mole_conversion.solver
 def _(p: dict, b: TraceBuilder) -> str:
     f, mode, x = p["formula"], p["mode"], p["x"]
+    _say_formula(b, p)
     if mode in ("g2mol", "mg2mol"):
         g = x / 1000 if mode == "mg2mol" else x
         if mode == "mg2mol":
@@ -331,17 +339,18 @@ def percent_composition(rng: random.Random, difficulty: str) -> Spec:
         g = rng.randint(5, 500)
         q = pick(rng, ["How many grams of {e} are contained in {g} g of {c}?",
                        "What mass of {e} is present in a {g} g sample of {c}?"], e=ELEMENT_NAMES[el], g=g, c=what)
-        return Spec(q, {"formula": f, "el": el, "g": g}, qty(g * pct / 100, "g"))
+        return Spec(q, {"formula": f, "el": el, "g": g, "named": what == name_of(f)}, qty(g * pct / 100, "g"))
     q = pick(rng, ["What is the percent by mass of {e} in {c}?", "Calculate the mass percentage of {e} in {c}.",
                    "What fraction of the mass of {c} is {e}? Give a percentage.",
                    "Find the percent composition of {e} in {c}."], e=ELEMENT_NAMES[el], c=what)
-    return Spec(q, {"formula": f, "el": el}, f"{sig(pct)}%")
+    return Spec(q, {"formula": f, "el": el, "named": what == name_of(f)}, f"{sig(pct)}%")
 
 
 @percent_composition.solver
 def _(p: dict, b: TraceBuilder) -> str:
     f, el = p["formula"], p["el"]
     n = COMPOUNDS[f][1][el]
+    _say_formula(b, p)
     b.think(["Mass percent of {e} = ({n} × atomic weight of {s}) / M({f}) × 100%.",
              "{f} has {n} {s} atom{pl} per formula unit; the percentage is their mass over the molar mass."],
             e=ELEMENT_NAMES[el], n=n, s=el, f=f, pl="s" if n > 1 else "")
