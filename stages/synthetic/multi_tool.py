@@ -1018,3 +1018,106 @@ def _(p: dict, b: TraceBuilder) -> str:
                "The table converges to {t}, the decimal value of {e}."],
               t=f"{target:.6f}", a=f"{vals[2]:.6f}", c=f"{vals[4]:.6f}", e=exact)
     return b.finish(exact)
+
+
+# ======================================================================================================
+# 13. molecular formula from mass percentages: mole ratios (execute_python) → formula masses (chemistry)
+_COMPOUNDS = [
+    ("C6H12O6", "glucose"), ("C6H6", "benzene"), ("C2H6O2", "ethylene glycol"), ("H2O2", "hydrogen peroxide"),
+    ("C6H14", "hexane"), ("C4H10", "butane"), ("C2H4O2", "acetic acid"), ("C8H10N4O2", "caffeine"),
+    ("C10H14N2", "nicotine"), ("C6H8O6", "ascorbic acid"), ("C10H8", "naphthalene"), ("C8H8", "styrene"),
+    ("N2O4", "dinitrogen tetroxide"), ("P4O10", "tetraphosphorus decoxide"), ("N2H4", "hydrazine"),
+    ("C2H2O4", "oxalic acid"), ("C3H6O3", "lactic acid"), ("C4H8O2", "ethyl acetate"), ("C6H4Cl2", "dichlorobenzene"),
+    ("C2H4Cl2", "dichloroethane"), ("C3H8O3", "glycerol"), ("C9H8O4", "aspirin"), ("C5H10O5", "ribose"),
+    ("C4H4O4", "fumaric acid"), ("S2Cl2", "disulfur dichloride"), ("C7H6O2", "benzoic acid"),
+]
+
+
+def _formula_counts(formula: str) -> list[tuple[str, int]]:
+    return [(el, int(n) if n else 1) for el, n in re.findall(r"([A-Z][a-z]?)(\d*)", formula)]
+
+
+def _formula_text(counts: list[tuple[str, int]]) -> str:
+    return "".join(f"{el}{n if n > 1 else ''}" for el, n in counts)
+
+
+def _empirical_from_percent(pct: list[tuple[str, float]]) -> list[tuple[str, int]] | None:
+    """The ratio method of the trace's program, to reject compounds it could not resolve (multiplier > 6)."""
+    moles = [(el, v / float(f"{molar_mass(el):.3f}")) for el, v in pct]
+    small = min(m for _, m in moles)
+    for k in range(1, 7):
+        scaled = [(el, m / small * k) for el, m in moles]
+        if all(abs(v - round(v)) < 0.05 for _, v in scaled):
+            return [(el, round(v)) for el, v in scaled]
+    return None
+
+
+@template(CAT, "molecular_formula", tools=("execute_python", "chemistry"))
+def molecular_formula(rng: random.Random, difficulty: str) -> Spec:
+    pool = {"easy": _COMPOUNDS[:9], "medium": _COMPOUNDS[:18], "hard": _COMPOUNDS[6:]}[difficulty]
+    while True:
+        formula, name = rng.choice(pool)
+        counts = _formula_counts(formula)
+        mass = molar_mass(formula)
+        pct = [(el, round(100 * n * molar_mass(el) / mass, 2)) for el, n in counts]
+        if _empirical_from_percent(pct) is not None:
+            break
+    given_mass = round(mass, rng.choice([1, 2]))
+    hide = rng.random() < 0.5
+    comp = ", ".join(f"{p}% {el}" for el, p in pct)
+    what = "a compound" if hide else name
+    q = pick(rng, [
+        "Analysis of {w} gives {c} by mass, and its molar mass is {m} g/mol. What is its molecular formula?",
+        "{W} contains {c} (mass percentages). Its molar mass is about {m} g/mol. Determine the empirical and the "
+        "molecular formula; give the molecular formula.",
+        "A sample of {w} is {c} by mass. If the molar mass is {m} g/mol, what is the molecular formula?",
+    ], w=what, W=what[:1].upper() + what[1:], c=comp, m=num(given_mass))
+    return Spec(q, {"pct": pct, "M": given_mass}, formula)
+
+
+@molecular_formula.solver
+def _(p: dict, b: TraceBuilder) -> str:
+    pct, big_m = [(el, v) for el, v in p["pct"]], p["M"]
+    b.think(["Take 100 g of the compound, so the percentages are grams. Dividing by atomic masses gives moles; "
+             "dividing by the smallest gives the mole ratio, which may need a small multiplier to become whole "
+             "numbers. That is the empirical formula; the molar mass then fixes the molecular formula.",
+             "Standard route: grams per 100 g → moles of each element → ratio to the smallest → whole numbers "
+             "(empirical formula) → scale by molar mass / empirical formula mass."])
+    masses = ", ".join(f'"{el}": {molar_mass(el):.3f}' for el, _ in pct)
+    percent = ", ".join(f'"{el}": {v}' for el, v in pct)
+    code = f"""
+        masses = {{{masses}}}
+        percent = {{{percent}}}          # grams in a 100 g sample
+        moles = {{el: percent[el] / masses[el] for el in percent}}
+        smallest = min(moles.values())
+        ratios = {{el: n / smallest for el, n in moles.items()}}
+        print("mole ratios:", ", ".join(f"{{el}} {{r:.3f}}" for el, r in ratios.items()))
+        for k in range(1, 7):
+            scaled = {{el: r * k for el, r in ratios.items()}}
+            if all(abs(v - round(v)) < 0.05 for v in scaled.values()):
+                print("multiplier:", k)
+                print("empirical formula:", "".join(f"{{el}}{{round(v) if round(v) > 1 else ''}}" for el, v in scaled.items()))
+                break
+        """
+    r = b.call("execute_python", _code(code), ["Computing the mole ratios.", "Working out moles and ratios in "
+                                                                          "Python."])
+    m = re.search(r"empirical formula:\s*(\S+)", r.output)
+    if not m:
+        raise TraceBuildError(f"no empirical formula in {r.output!r}")
+    empirical = m.group(1)
+    b.observe(["The ratios round to whole numbers giving the empirical formula {e}.",
+               "Empirical formula: {e}."], e=empirical)
+    r2 = b.call("chemistry", {"operation": "molecular_weight", "formula": empirical},
+                ["Mass of one empirical unit, {e}.", "Formula mass of {e}."], e=empirical)
+    m_emp = float(r2.value)
+    k = round(big_m / m_emp)
+    b.observe(["{e} has a formula mass of {x} g/mol; {M}/{x} ≈ {r}, so the molecule contains {k} empirical "
+               "unit{s}.", "M({e}) = {x} g/mol, and {M} / {x} = {r} ≈ {k}."],
+              e=empirical, x=fmt(m_emp), M=num(big_m), r=f"{big_m / m_emp:.3f}", k=k, s="" if k == 1 else "s")
+    if abs(big_m / m_emp - k) > 0.05:
+        raise TraceBuildError(f"molar mass {big_m} is not a multiple of {empirical} ({m_emp})")
+    molecular = _formula_text([(el, n * k) for el, n in _formula_counts(empirical)])
+    r3 = b.call("chemistry", {"operation": "percent_composition", "formula": molecular},
+                ["Checking {f} against the given percentages.", "Verifying the composition of {f}."], f=molecular)
+    b.observe(["{o} — matching the analysis.", "The composition {o} agrees with the data."], o=r3.output)
+    return b.finish(molecular, ["The molecular formula is {f}.", "So the compound is {f}."], f=molecular)
