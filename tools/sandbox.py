@@ -353,9 +353,12 @@ class _Zygote:
         (size,) = struct.unpack(">I", _read_exact(fd, 4, deadline))
         return json.loads(_read_exact(fd, size, deadline))
 
-    def run(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Send one task and wait for its result; raises on a dead or hung zygote."""
+    def send(self, request: dict[str, Any]) -> None:
+        """Hand over one task; raises OSError if the zygote is gone (it never saw the task)."""
         self._send(request)
+
+    def result(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Wait for the task's result; raises EOFError/TimeoutError on a dead or hung zygote."""
         # The zygote kills the task at timeout + 0.5 s; allow it time to clean up before we give up.
         return self._recv(time.monotonic() + request["timeout"] + 10.0)
 
@@ -485,16 +488,22 @@ class Sandbox:
         for attempt in range(2):
             z = self._acquire()
             try:
-                reply = z.run(request)
+                z.send(request)
+            except OSError:
+                # The zygote died while idle and never saw the task: one retry on a fresh one.
+                self._release(z, False)
+                if attempt == 0:
+                    continue
+                return RunResult(error="python sandbox could not be started", sandbox=self.mode)
+            try:
+                reply = z.result(request)
             except TimeoutError:
                 self._release(z, False)
                 return RunResult(error=f"TimeoutError: execution exceeded the {timeout:g} s time limit",
                                  timed_out=True, sandbox=self.mode)
             except (EOFError, OSError, ValueError):
-                # The zygote died. If it died before taking the task (killed while idle), retry once.
+                # Died with the task in hand: never run the code a second time.
                 self._release(z, False)
-                if attempt == 0:
-                    continue
                 return RunResult(error="sandbox worker died while running the code", sandbox=self.mode)
             self._release(z, not reply.get("setup_failed"))
             fields = {k: reply[k] for k in ("stdout", "error", "timed_out", "truncated", "output_bytes", "ms")

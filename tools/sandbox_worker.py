@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 GRACE = 0.5  # seconds between the child's own soft timeout and the hard kill
 
@@ -169,6 +170,14 @@ def _lock_down(cfg: dict, task_dir: str) -> None:
         os.setresuid(uid, uid, uid)
         if os.getuid() != uid or os.geteuid() != uid:
             raise OSError("uid drop failed")
+    _die_with_parent()  # after the uid change, which clears it
+
+
+def _die_with_parent() -> None:
+    """SIGKILL when our parent dies (bwrap's pid namespace does this too; the fallback needs it)."""
+    libc = _libc()
+    if libc is not None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _apply_limits(req: dict, cfg: dict) -> None:
@@ -529,6 +538,7 @@ def main() -> None:
     libc = _libc()
     if libc is not None:
         libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with open("/proc/self/status") as fh:
         vm_kb = next((int(line.split()[1]) for line in fh if line.startswith("VmSize:")), 0)

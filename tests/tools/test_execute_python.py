@@ -187,3 +187,22 @@ def test_required_bwrap_is_used():
         assert res.stdout == "False\n"
     finally:
         sb.shutdown()
+
+
+def test_zygote_killed_mid_task_reports_and_does_not_rerun(tmp_path):
+    sb = sandbox.Sandbox(max_workers=1)
+    try:
+        sb.warm()
+        (z,) = sb._idle
+        out: dict[str, sandbox.RunResult] = {}
+        t = threading.Thread(target=lambda: out.setdefault("r", sb.run("import time\ntime.sleep(30)", timeout=20)))
+        t0 = time.monotonic()
+        t.start()
+        time.sleep(0.5)
+        os.killpg(z.proc.pid, signal.SIGKILL)  # the zygote we started
+        t.join(20)
+        assert time.monotonic() - t0 < 10  # noticed at once, not retried with the same code
+        assert out["r"].error == "sandbox worker died while running the code"
+        assert sb.run("print('fine')").stdout == "fine\n"
+    finally:
+        sb.shutdown()
