@@ -49,6 +49,7 @@ MAX_EXPONENT = 1000  # |integer exponent|
 MAX_RESULT_DIGITS = 4000  # a numeric power may not produce a longer integer
 MAX_FACTORIAL = 1000  # factorial(n) / gamma(n) for numeric n
 MAX_BINOMIAL_K = 5000  # binomial(n, k): min(k, n - k) for numeric n, k
+MAX_SYMBOLIC_BINOMIAL_K = 20  # binomial(pi, k) expands a k-term product of irrational numbers
 MAX_MATRIX_DIM = 20
 MAX_Z3_POWER = 64  # x**k in Z3 is expanded to a product, so k is small
 
@@ -368,9 +369,13 @@ def _check_numeric_args(fname: str, args: list[Any]) -> None:
         n, k = args
         if n.is_Integer and k.is_Integer and min(abs(k), abs(n - k)) > MAX_BINOMIAL_K:
             raise ExprError(f"binomial({n}, {k}) is too large to compute exactly")
-        if (n.is_Rational and not n.is_Integer and abs(n) > MAX_FACTORIAL) or (
-                k.is_Rational and not k.is_Integer and abs(k) > MAX_FACTORIAL):
-            raise ExprError("binomial arguments too large")
+        elif k.is_Integer and n.is_number and not n.is_Integer:  # SymPy expands a product of k terms
+            limit = MAX_FACTORIAL if n.is_Rational or n.is_Float else MAX_SYMBOLIC_BINOMIAL_K
+            if abs(k) > limit:
+                raise ExprError(f"binomial({n}, {k}): k too large (at most {limit} for this n)")
+        if (n.is_number and k.is_number and not (n.is_Integer and k.is_Integer)
+                and any(v.is_extended_real and abs(v) > MAX_FACTORIAL for v in (n, k))):
+            raise ExprError(f"binomial arguments too large (at most {MAX_FACTORIAL} unless both are integers)")
 
 
 def _check_power(base: Any, exp: Any) -> None:
@@ -518,6 +523,12 @@ def to_sympy(text: str, symbols: Mapping[str, Any] | Iterable[str] | None = None
         raise
     except RecursionError:
         raise ExprError("expression too deeply nested") from None
+    except ZeroDivisionError:
+        raise ExprError(f"division by zero in {text[:80]!r}") from None
+    except (OverflowError, MemoryError):
+        raise ExprError(f"numbers too large in {text[:80]!r}") from None
+    except (ValueError, ArithmeticError) as exc:
+        raise ExprError(f"cannot evaluate {text[:80]!r}: {str(exc)[:200]}") from None
     except (TypeError, AttributeError) as exc:  # e.g. adding a relational to a number
         raise ExprError(f"invalid expression {text[:80]!r}: {str(exc)[:200]}") from None
 
