@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from stages.schema import CATEGORY_DOMAIN, DOMAINS, ToolCall, Trace, Verdict
 from stages.verify.answers import answers_equivalent, as_items, numbers_close, parse_number
-from stages.verify.results import is_unordered, result_matches
+from stages.verify.results import is_status_only, is_unordered, result_matches
 
 Runner = Callable[[str, dict[str, Any]], Any]  # (tool, args) -> tools.ToolResult
 
@@ -211,7 +211,8 @@ def execution_layer(trace: Trace, verdict: Verdict, calls: list[CheckedCall], op
             continue
         claimed = steps[target].tool_result
         if result_matches(claimed, real, rel_tol=opts.rel_tol, abs_tol=opts.abs_tol,
-                          unordered=is_unordered(c.tool, c.op, c.args)):
+                          unordered=is_unordered(c.tool, c.op, c.args),
+                          status_only=is_status_only(c.tool, c.op, c.args)):
             verdict.tool_results_matched += 1
             continue
         if not real.ok:

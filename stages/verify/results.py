@@ -8,6 +8,7 @@ layered, cheapest first, and each layer only says "same" when it is sure:
 
 1. normalised text equality (case, spaces, LaTeX decoration);
 2. both failed: a claimed `Error: ...` matches a real failure (a trace may show error recovery);
+   for satisfiability ops only the status must match (`sat: x = 2` is as right as Z3's `sat: x = 1`);
 3. JSON claims against the real `value` (numbers within tolerance, dict keys equal, lists ordered or not);
 4. a single number (with optional unit) within `rel_tol`, or the real number rounded to >= 6 significant
    digits (the canonical output precision);
@@ -49,6 +50,17 @@ _NUM_TOKEN = re.compile(r"(?<![A-Za-z_\d.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\
 # Sub-operations (the `values`/`kind` argument of e.g. symbolic_math.matrix) whose result is a set.
 UNORDERED_KINDS: frozenset[str] = frozenset({"eigenvalues", "eigenvals", "eigenvectors", "eigenvects",
                                              "nullspace", "null_space", "roots"})
+
+
+# Ops whose result names *a* solution among many (a Z3 model): the status is what must match.
+STATUS_ONLY_OPS: frozenset[str] = frozenset({"logic_solver.check_sat", "logic_solver.solve_constraints"})
+
+
+def is_status_only(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool:
+    """True for satisfiability ops without an objective (minimize/maximize have a unique optimum value)."""
+    name = getattr(op, "name", str(op))
+    kind = str((args or {}).get("kind", "")).lower()
+    return f"{tool}.{name}" in STATUS_ONLY_OPS and not kind.startswith(("min", "max"))
 
 
 def is_unordered(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool:
@@ -218,11 +230,28 @@ def _pairs_match(claimed: str, real: Any, rel_tol: float, abs_tol: float) -> boo
     return True
 
 
+SAT_STATUSES = ("sat", "unsat", "unknown", "proved", "disproved", "not proved", "counterexample")
+
+
+def sat_status_match(claimed: str, real: Any) -> bool:
+    """For satisfiability results, the status decides: a satisfying assignment is one of many, so a
+    trace may quote a different (equally valid) model than the one Z3 happened to return."""
+    status = real.value.get("result") if isinstance(real.value, dict) else None
+    if not isinstance(status, str) or status.lower() not in SAT_STATUSES:
+        return False
+    head = re.split(r"[:;,(\n]", normalise_text(claimed).lower(), maxsplit=1)[0].strip()
+    return head == status.lower()
+
+
 def result_matches(claimed: str | None, real: Any, *, rel_tol: float = 1e-6, abs_tol: float = 1e-9,
-                   unordered: bool = False) -> bool:
-    """Does `claimed` (the trace's text) state the real `ToolResult`? See the module docstring."""
+                   unordered: bool = False, status_only: bool = False) -> bool:
+    """Does `claimed` (the trace's text) state the real `ToolResult`? See the module docstring.
+
+    `status_only`: compare only a satisfiability status (see `sat_status_match`)."""
     if claimed is None:
         return False
+    if status_only and real.ok and sat_status_match(claimed, real):
+        return True
     if not real.ok:
         ck = _key(claimed)
         return ck.startswith("error") or (bool(real.error) and _key(real.error) in ck)
@@ -250,4 +279,5 @@ def result_matches(claimed: str | None, real: Any, *, rel_tol: float = 1e-6, abs
     return False
 
 
-__all__ = ["result_matches", "text_match", "values_match", "is_unordered", "UNORDERED_OPS", "UNORDERED_KINDS"]
+__all__ = ["result_matches", "text_match", "values_match", "is_unordered", "is_status_only", "UNORDERED_OPS",
+           "UNORDERED_KINDS", "STATUS_ONLY_OPS"]

@@ -91,3 +91,16 @@ def test_big_integers_compare_exactly_and_tiny_numbers_relatively() -> None:
     residual = ToolResult.success("f(root) = 3.29e-10", 3.29e-10)
     assert not result_matches("f(root) = 3.29e-20", residual)   # abs_tol only applies against zero
     assert result_matches("0", ToolResult.success("1e-12", 1e-12))
+
+
+def test_satisfiability_status_decides() -> None:
+    from stages.verify.results import is_status_only
+
+    real = ToolResult.success("sat: x = 1", {"result": "sat", "model": {"x": 1}})
+    assert result_matches("sat: x = 2", real, status_only=True)     # another valid model
+    assert result_matches("SAT", real, status_only=True)
+    assert not result_matches("unsat", real, status_only=True)
+    assert not result_matches("sat: x = 2", real)                   # without status_only, values count
+    assert is_status_only("logic_solver", "check_sat")
+    assert not is_status_only("logic_solver", "solve_constraints", {"kind": "minimize"})
+    assert not is_status_only("logic_solver", "prove")
