@@ -114,8 +114,15 @@ def _(p: dict, b: TraceBuilder) -> str:
              "matters for the landing time){h}."],
             v=num(p["v"]), u=p["unit"], t=theta, a=" and ".join(_PROJ_WHAT[w][0] for w in want),
             h="" if not h0 else f", with the launch point {num(h0)} m above the landing level")
-    v0 = _kmh_to_ms(b, p["v"]) if p["unit"] == "km/h" else float(p["v"])
-    args = _phys("projectile", v0=v0, theta=theta)
+    v0_arg: float | str
+    if p["unit"] == "km/h" and b.rng.random() < 0.35:
+        b.think("The physics tool converts quantities written with units, so I can pass the launch speed as "
+                "\"{v} km/h\" directly.", v=num(p["v"]))
+        v0, v0_arg = p["v"] / 3.6, f"{num(p['v'])} km/h"
+    else:
+        v0 = _kmh_to_ms(b, p["v"]) if p["unit"] == "km/h" else float(p["v"])
+        v0_arg = v0
+    args = _phys("projectile", v0=v0_arg, theta=theta)
     if h0:
         args["h0"] = h0
     r = b.call("physics", args, ["Now the projectile calculation with v0 = {v} m/s and θ = {t}°{h}.",
@@ -203,16 +210,24 @@ def _(p: dict, b: TraceBuilder) -> str:
     u_kmh, v_kmh = p["kmh"]
     t = known["t"]
     b.think(["Known: initial speed {u} km/h, final speed {v} km/h, time {t} s, constant acceleration. "
-             "I'll convert the speeds to m/s first.",
-             "The speeds are in km/h but the acceleration should come out in m/s^2, so convert first."],
+             "Everything must be in SI units.",
+             "The speeds are in km/h but the acceleration should come out in m/s^2, so SI units are needed."],
             u=u_kmh, v=v_kmh, t=num(t))
-    u = 0.0 if u_kmh == 0 else _kmh_to_ms(b, u_kmh)
-    if u_kmh == 0:
-        b.think("Starting from rest means u = 0 m/s.")
-    v = _kmh_to_ms(b, v_kmh)
-    r = b.call("physics", _phys("kinematics", u=u, v=v, t=t),
-               ["With u, v and t known, the kinematics solver gives a and s.",
-                "Three of the suvat quantities are known; solving for the rest."])
+    if u_kmh and v_kmh * 10 % 36 and b.rng.random() < 0.5:
+        # awkward conversions: let the tool read the speeds with their units
+        b.think("Neither speed converts to a round number of m/s, so I'll give them to the kinematics tool with "
+                "their units; it converts to SI itself.")
+        u, v = u_kmh / 3.6, v_kmh / 3.6
+        r = b.call("physics", _phys("kinematics", u=f"{u_kmh} km/h", v=f"{v_kmh} km/h", t=t),
+                   "Solving for a and s.")
+    else:
+        u = 0.0 if u_kmh == 0 else _kmh_to_ms(b, u_kmh)
+        if u_kmh == 0:
+            b.think("Starting from rest means u = 0 m/s.")
+        v = _kmh_to_ms(b, v_kmh)
+        r = b.call("physics", _phys("kinematics", u=u, v=v, t=t),
+                   ["With u, v and t known, the kinematics solver gives a and s.",
+                    "Three of the suvat quantities are known; solving for the rest."])
     vals = r.value
     b.observe(["a = {a} m/s^2 and s = {s} m.", "The solver returns a = {a} m/s^2, s = {s} m."],
               a=sig(vals["a"], 6), s=sig(vals["s"], 6))

@@ -204,3 +204,16 @@ def test_offline_backend_generates_science_traces() -> None:
     assert backend.summary()["generated"] == len(problems)
     rec = traces[0].seed_record()
     assert set(rec) == {"question", "domain", "reasoning", "answer", "tools_used"}
+
+
+def test_traces_pass_the_execute_stage_layers(built) -> None:
+    """The execute stage's format, execution and answer layers accept the offline traces as they are."""
+    from stages.verify.layers import Options, verify_record
+
+    opts = Options()
+    for pairs in built.values():
+        for _, trace in pairs[:20]:
+            v = verify_record(trace.model_dump(mode="json"), opts).verdict
+            failed = [r for layer in (v.format, v.execution, v.answer) for r in layer.reasons
+                      if not r.startswith("warning:")]
+            assert not failed and not v.fixed, (trace.question, failed)
