@@ -378,6 +378,9 @@ class EvaluateArgs(OpArgs):
                                       "point", "assignments"),
         description="values for variables, e.g. {\"x\": 5} (numbers or expressions)")
     exact: bool = Field(False, description="keep the exact symbolic result instead of a decimal number")
+    variable: str | None = Field(None, validation_alias=AliasChoices("variable", "var"),
+                                 description="with 'value': one substitution, same as {variable: value}")
+    value: int | float | str | None = Field(None, description="the value of 'variable'")
 
     @field_validator("substitutions", mode="before")
     @classmethod
@@ -416,7 +419,12 @@ def _pairs_from_text(text: str) -> Any:
 def op_evaluate(a: EvaluateArgs) -> ToolResult:
     used = names_in(a.expression)
     table: dict[str, Any] = {}
-    for name, raw in a.substitutions.items():
+    subs = dict(a.substitutions)
+    if (a.variable is None) != (a.value is None):
+        raise ToolError("give 'variable' and 'value' together (or use substitutions={name: value})")
+    if a.variable is not None:
+        subs[a.variable] = a.value
+    for name, raw in subs.items():
         sym = _symbol(name)
         if sym.name not in used:
             raise ToolError(f"substitution for '{name}', but the expression has no '{name}' "

@@ -185,3 +185,22 @@ def test_parse_ast_is_a_whitelist_and_docs_list_it():
     assert "factorial" in ALLOWED_FUNCTIONS and "Implies" in ALLOWED_FUNCTIONS
     text = describe_allowed()
     assert "sqrt" in text and "= means equality" in text
+
+
+def test_random_token_soup_only_ever_raises_expr_error():
+    """A fixed-seed fuzz over the token alphabet: every input either builds or raises ExprError."""
+    import random
+
+    alphabet = ["x", "y", "2", "0", "1.5", "e", "I", "pi", "oo", "(", ")", "[", "]", ",", "+", "-", "*", "/",
+                "**", "^", "//", "%", "=", "==", "<", "!", "!=", "and", "or", "not", "if", "else", "sin", "log",
+                "factorial", "Max", "Abs", "If", "Implies", "Distinct", "sqrt", "True", "&", "|", "~", " ", ".",
+                "9", "Mod", "atan2", "lambda", ":", "'", "_", "__"]
+    rng = random.Random(7)
+    variables = {"x": z3.Real("x"), "y": z3.Int("y"), "e": z3.Bool("e")}
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        for build in (to_sympy, lambda t: to_z3(t, variables)):
+            try:
+                build(text)
+            except ExprError:
+                pass
