@@ -1392,3 +1392,257 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.think("Check: {s} = {a}.", s=" + ".join(f"{model[n]}·{d}" for n, d in zip(names, denoms, strict=True)
                                              if model[n]), a=amount)
     return b.finish(str(total))
+
+
+# ======================================================================================================
+# 14. digit puzzles (solve_constraints + uniqueness)
+def _digit_clues(rng: random.Random, digits: dict[str, int], names: list[str]) -> tuple[str, str]:
+    value_expr = " + ".join(f"{10 ** (len(names) - 1 - i)}*{n}" if i < len(names) - 1 else n
+                            for i, n in enumerate(names))
+    rev_expr = " + ".join(f"{10 ** i}*{n}" if i else n for i, n in enumerate(names))
+    vals = [digits[n] for n in names]
+    number = int("".join(map(str, vals)))
+    reverse = int("".join(map(str, reversed(vals))))
+    kind = rng.choice(["sum", "reverse", "diff", "divisible", "product", "parity", "range"])
+    if kind == "sum":
+        return f"{' + '.join(names)} == {sum(vals)}", f"The sum of its digits is {sum(vals)}."
+    if kind == "reverse" and reverse != number and vals[-1] != 0:
+        d = reverse - number
+        word = "increases" if d > 0 else "decreases"
+        return (f"({rev_expr}) - ({value_expr}) == {d}",
+                f"Reversing its digits {word} the number by {abs(d)}.")
+    if kind == "diff":
+        a, c = names[0], names[-1]
+        k = digits[a] - digits[c]
+        if k > 0:
+            return f"{a} - {c} == {k}", f"The first digit is {k} more than the last digit."
+        if k < 0:
+            return f"{c} - {a} == {-k}", f"The last digit is {-k} more than the first digit."
+        return f"{a} == {c}", "The first and last digits are equal."
+    if kind == "divisible":
+        ms = [m for m in (3, 4, 6, 7, 8, 9, 11, 13) if number % m == 0]
+        if ms:
+            m = rng.choice(ms)
+            return f"({value_expr}) % {m} == 0", f"The number is divisible by {m}."
+    if kind == "product":
+        prod = math.prod(vals)
+        return f"{' * '.join(names)} == {prod}", f"The product of its digits is {prod}."
+    if kind == "parity":
+        odd = vals[-1] % 2
+        return f"{names[-1]} % 2 == {odd}", f"The number is {'odd' if odd else 'even'}."
+    lo = number - rng.randint(1, 30)
+    hi = number + rng.randint(1, 30)
+    return f"{lo} < {value_expr} < {hi}", f"The number lies strictly between {lo} and {hi}."
+
+
+@template(CAT, "digit_puzzle", tools=LS)
+def digit_puzzle(rng: random.Random, difficulty: str) -> Spec:
+    names = ["h", "t", "u"] if difficulty == "hard" else ["t", "u"]
+    space = [dict(zip(names, ds, strict=True)) for ds in itertools.product(range(10), repeat=len(names)) if ds[0]]
+    while True:
+        truth = rng.choice(space)
+        clues: list[tuple[str, str]] = []
+        alive = space
+        for _ in range(8):
+            c = _digit_clues(rng, truth, names)
+            if c in clues:
+                continue
+            new = [d for d in alive if _digit_check(c[0], d)]
+            if len(new) == len(alive):
+                continue
+            clues.append(c)
+            alive = new
+            if len(alive) == 1:
+                break
+        if len(alive) == 1 and len(clues) >= 2:
+            break
+    number = int("".join(str(truth[n]) for n in names))
+    digits_word = "three-digit" if len(names) == 3 else "two-digit"
+    q = pick(rng, [
+        "I am thinking of a {w} number. {c} What is the number?",
+        "Find the {w} number with these properties: {c}",
+        "A {w} number satisfies the following. {c} Which number is it?",
+    ], w=digits_word, c=" ".join(t for _, t in clues))
+    return Spec(q, {"names": names, "clues": [list(c) for c in clues]}, str(number))
+
+
+def _digit_check(constraint: str, d: dict[str, int]) -> bool:
+    """Evaluate one of our clue constraints (fixed grammar: digits, + - * %, ==, <) on digits `d`."""
+    text = constraint
+    for n, v in d.items():
+        text = re.sub(rf"\b{n}\b", str(v), text)
+    if not re.fullmatch(r"[\d\s+\-*%()<=]+", text):
+        raise ValueError(f"unexpected clue {constraint!r}")
+    return _arith_compare(text)
+
+
+def _arith_compare(text: str) -> bool:
+    """`a == b`, `a < b < c` over integer arithmetic with + - * % and brackets (tiny recursive parser)."""
+    parts = re.split(r"\s*(==|<)\s*", text.strip())
+    values = [_arith(p) for p in parts[::2]]
+    ops = parts[1::2]
+    return all((x == y) if op == "==" else (x < y) for x, op, y in zip(values, ops, values[1:], strict=False))
+
+
+def _arith(text: str) -> int:
+    tokens = re.findall(r"\d+|[-+*%()]", text)
+    pos = 0
+
+    def expr() -> int:
+        nonlocal pos
+        val = term()
+        while pos < len(tokens) and tokens[pos] in "+-":
+            op = tokens[pos]
+            pos += 1
+            val = val + term() if op == "+" else val - term()
+        return val
+
+    def term() -> int:
+        nonlocal pos
+        val = atom()
+        while pos < len(tokens) and tokens[pos] in "*%":
+            op = tokens[pos]
+            pos += 1
+            val = val * atom() if op == "*" else val % atom()
+        return val
+
+    def atom() -> int:
+        nonlocal pos
+        tok = tokens[pos]
+        pos += 1
+        if tok == "(":
+            val = expr()
+            pos += 1
+            return val
+        if tok == "-":
+            return -atom()
+        return int(tok)
+
+    return expr()
+
+
+@digit_puzzle.solver
+def _(p: dict, b: TraceBuilder) -> str:
+    names, clues = p["names"], p["clues"]
+    place = {"h": "hundreds", "t": "tens", "u": "units"}
+    b.think(["Let the digits be {d}. Each clue becomes an integer constraint: {c}.",
+             "Writing the number with digit variables {d}, the clues translate to: {c}."],
+            d=", ".join(f"{n} ({place[n]})" for n in names), c="; ".join(f"{t} → {c}" for c, t in clues))
+    cons = [f"1 <= {names[0]} <= 9"] + [f"0 <= {n} <= 9" for n in names[1:]] + [c for c, _ in clues]
+    variables = {n: "int" for n in names}
+    r = b.call("logic_solver", ls_args("solve_constraints", cons, variables),
+               ["Solving for the digits.", "Let me find digits satisfying every clue."])
+    model = result_model(r)
+    _need(all(n in model for n in names), f"incomplete model {r.output!r}")
+    number = int("".join(str(model[n]) for n in names))
+    b.observe(["The digits are {m}, so the number is {n}.", "Solution {m}: the number {n}."],
+              m=_assign_text(model, names), n=number)
+    r2 = b.call("logic_solver", ls_args("check_sat", cons + [_block(model, names)], variables),
+                ["Making sure no other number fits all the clues.", "Is it the only one? Excluding it and checking "
+                 "again."])
+    _need(not is_sat(r2), "digit puzzle not unique")
+    b.observe(["Unsatisfiable, so {n} is the unique answer.", "No other number works."], n=number)
+    return b.finish(str(number))
+
+
+# ======================================================================================================
+# 15. who is guilty? (check_sat with a unique model)
+def _guilt_fact(rng: random.Random, people: list[str], g: dict[str, bool]) -> tuple[str, str] | None:
+    a, c = rng.sample(people, 2)
+    kind = rng.choice(["if", "if_not", "not_both", "at_least", "exactly", "either", "only_if"])
+    cands: list[tuple[str, str, bool]] = [
+        (f"Implies({a}, {c})", f"If {a} is guilty, then so is {c}.", (not g[a]) or g[c]),
+        (f"Implies({a}, Not({c}))", f"If {a} is guilty, then {c} is innocent.", (not g[a]) or not g[c]),
+        (f"Not(And({a}, {c}))", f"{a} and {c} are not both guilty.", not (g[a] and g[c])),
+        (f"Or({a}, {c})", f"At least one of {a} and {c} is guilty.", g[a] or g[c]),
+        (f"{' + '.join(f'If({n}, 1, 0)' for n in people)} == {sum(g.values())}",
+         f"Exactly {sum(g.values())} of the suspects {'is' if sum(g.values()) == 1 else 'are'} guilty.", True),
+        (f"Or({a}, Not({c}))", f"{a} is guilty or {c} is innocent (or both).", g[a] or not g[c]),
+        (f"Implies(Not({a}), {c})", f"If {a} is innocent, then {c} is guilty.", g[a] or g[c]),
+    ]
+    idx = ["if", "if_not", "not_both", "at_least", "exactly", "either", "only_if"].index(kind)
+    z, text, holds = cands[idx]
+    return (z, text) if holds else None
+
+
+@template(CAT, "who_is_guilty", tools=LS)
+def who_is_guilty(rng: random.Random, difficulty: str) -> Spec:
+    n = {"easy": 3, "medium": 4, "hard": rng.choice([4, 5])}[difficulty]
+    people = rng.sample(NAMES, n)
+    assignments = [dict(zip(people, bits, strict=True)) for bits in itertools.product([True, False], repeat=n)]
+    while True:
+        truth = rng.choice([a for a in assignments if any(a.values())])
+        facts: list[tuple[str, str]] = []
+        alive = assignments
+        for _ in range(20):
+            f = _guilt_fact(rng, people, truth)
+            if f is None or f in facts:
+                continue
+            new = [a for a in alive if _guilt_eval(f[0], a)]
+            if len(new) == len(alive):
+                continue
+            facts.append(f)
+            alive = new
+            if len(alive) == 1:
+                break
+        if len(alive) == 1:
+            break
+    q = pick(rng, [
+        "A detective has narrowed a theft down to {p}. She knows: {f} Who is guilty and who is innocent?",
+        "Among the suspects {p}, the following facts are established. {f} Determine, for each suspect, whether "
+        "they are guilty or innocent.",
+        "Suspects: {p}. Evidence: {f} Which suspects are guilty?",
+    ], p=join_words(people), f=" ".join(t for _, t in facts))
+    answer = ", ".join(f"{pn} = {'guilty' if truth[pn] else 'innocent'}" for pn in people)
+    return Spec(q, {"people": people, "facts": [list(f) for f in facts]}, answer)
+
+
+def _guilt_eval(z: str, a: dict[str, bool]) -> bool:
+    """Evaluate our own fact texts (a fixed set of shapes) on an assignment."""
+    m = re.fullmatch(r"Implies\((\w+), (\w+)\)", z)
+    if m:
+        return (not a[m[1]]) or a[m[2]]
+    m = re.fullmatch(r"Implies\((\w+), Not\((\w+)\)\)", z)
+    if m:
+        return (not a[m[1]]) or not a[m[2]]
+    m = re.fullmatch(r"Not\(And\((\w+), (\w+)\)\)", z)
+    if m:
+        return not (a[m[1]] and a[m[2]])
+    m = re.fullmatch(r"Or\((\w+), (\w+)\)", z)
+    if m:
+        return a[m[1]] or a[m[2]]
+    m = re.fullmatch(r"Or\((\w+), Not\((\w+)\)\)", z)
+    if m:
+        return a[m[1]] or not a[m[2]]
+    m = re.fullmatch(r"Implies\(Not\((\w+)\), (\w+)\)", z)
+    if m:
+        return a[m[1]] or a[m[2]]
+    m = re.fullmatch(r"(.+) == (\d+)", z)
+    if m:
+        return sum(a[n] for n in re.findall(r"If\((\w+),", m[1])) == int(m[2])
+    raise ValueError(f"unknown fact {z!r}")
+
+
+@who_is_guilty.solver
+def _(p: dict, b: TraceBuilder) -> str:
+    people, facts = p["people"], p["facts"]
+    b.think(["One Boolean per suspect, true meaning guilty. The evidence translates to: {f}.",
+             "Encoding each suspect as a Boolean (true = guilty), the facts become: {f}."],
+            f="; ".join(f"{t} → {z}" for z, t in facts))
+    cons = [z for z, _ in facts]
+    variables = {pn: "bool" for pn in people}
+    r = b.call("logic_solver", ls_args("check_sat", cons, variables),
+               ["Checking the evidence for a consistent scenario.", "Asking Z3 for an assignment consistent with "
+                "all the facts."])
+    _need(is_sat(r), f"evidence inconsistent: {r.output!r}")
+    model = result_model(r)
+    _need(all(pn in model for pn in people), f"incomplete model {r.output!r}")
+    verdict = ", ".join(f"{pn} = {'guilty' if model[pn] else 'innocent'}" for pn in people)
+    b.observe(["Consistent scenario: {v}.", "Satisfiable: {v}."], v=verdict)
+    r2 = b.call("logic_solver", ls_args("check_sat", cons + [_block(model, people)], variables),
+                ["A single consistent scenario would settle it; checking for any other.",
+                 "Could the evidence fit another scenario? Excluding this one."])
+    _need(not is_sat(r2), "guilt puzzle not unique")
+    b.observe(["Unsatisfiable — the evidence determines everyone's status.", "No other scenario fits, so the "
+               "conclusion is forced."])
+    return b.finish(verdict)
