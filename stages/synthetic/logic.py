@@ -1,10 +1,11 @@
 """Logic templates, solved with `logic_solver` (Z3): word problems turned into constraints.
 
 Three operations are taught: `check_sat` (is there an assignment? which one? — knights and knaves,
-pigeonhole instances, timetable colourings, uniqueness checks), `prove` (does a conclusion follow? —
-inequalities over a region, tautologies, arguments in words) and `solve_constraints` (a model, with or
-without an objective — linear systems, age puzzles, orderings, 4×4 Sudoku, profit maximisation, the
-Chinese remainder theorem, coin change).
+who-is-guilty evidence, pigeonhole instances, timetable colourings, uniqueness checks), `prove` (does a
+conclusion follow? — inequalities over a region, tautologies, arguments in words) and `solve_constraints`
+(a model, with or without an objective — linear systems, age and digit puzzles, orderings, 4×4 Sudoku,
+profit maximisation, the Chinese remainder theorem, coin change). Puzzles with one answer are followed by
+a uniqueness check: the found model is excluded and `check_sat` must report unsat.
 
 Reference answers never come from the tool: small puzzles are brute-forced with `itertools`, linear
 systems are solved with exact `Fraction` elimination, extrema of linear functions over boxes and
