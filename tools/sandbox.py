@@ -59,9 +59,13 @@ DEFAULT_NPROC = 32
 DEFAULT_FSIZE_MB = 16
 TMPFS_MB = 64
 STARTUP_TIMEOUT = 60.0  # importing sympy on a loaded 2-core machine can be slow
-PRELOAD = ("math", "cmath", "statistics", "itertools", "functools", "collections", "fractions",
-           "decimal", "random", "re", "json", "string", "heapq", "bisect", "operator", "datetime",
-           "traceback", "ast", "numpy", "sympy")
+# Imported once in the zygote. Besides speed this matters for the fallback: after the uid drop the
+# child may be unable to read an interpreter that lives under a private home directory.
+STDLIB_PRELOAD = ("math", "cmath", "statistics", "itertools", "functools", "collections", "fractions",
+                  "decimal", "random", "re", "json", "string", "heapq", "bisect", "operator", "datetime",
+                  "time", "copy", "pprint", "textwrap", "typing", "dataclasses", "enum", "array", "struct",
+                  "hashlib", "base64", "csv", "io", "subprocess", "socket", "ctypes", "traceback", "ast")
+PRELOAD = (*STDLIB_PRELOAD, "numpy", "sympy")
 # Run once in the zygote (trusted, fixed code): first use of these SymPy/numpy paths imports more modules.
 WARMUP = """
 import numpy as np, sympy as sp
@@ -297,13 +301,13 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
 class _Zygote:
     """One warm worker process and its pipes. Used by one thread at a time (the pool ensures it)."""
 
-    def __init__(self, bwrap: list[str] | None, preload: tuple[str, ...]):
+    def __init__(self, bwrap: list[str] | None, preload: tuple[str, ...], warmup: str):
         self.mode = "bwrap" if bwrap else "plain"
         cfg: dict[str, Any] = {
             "uid": NOBODY if _is_root() else None,
             "env": _sandbox_env(),
             "preload": list(preload),
-            "warmup": WARMUP,
+            "warmup": warmup,
             "own_pid_ns": bwrap is not None,
             "unshare_net": bwrap is None and _is_root(),
             "nproc_base": 0 if _is_root() else _process_count(os.getuid()),
@@ -407,10 +411,11 @@ class Sandbox:
     """A small pool of zygotes. Thread-safe: each call borrows one zygote for its duration."""
 
     def __init__(self, max_workers: int | None = None, *, hide: tuple[str, ...] = (),
-                 use_bwrap: bool | None = None, preload: tuple[str, ...] = PRELOAD):
+                 use_bwrap: bool | None = None, preload: tuple[str, ...] = PRELOAD, warmup: str = WARMUP):
         self.max_workers = max_workers or int(os.environ.get("TOOLTRACE_SANDBOX_WORKERS", "0")) or 2
         self.hide = tuple(hide)
         self.preload = tuple(preload)
+        self.warmup = warmup
         self._use_bwrap = use_bwrap
         self._bwrap: list[str] | None = None
         self._resolved = False
@@ -454,7 +459,7 @@ class Sandbox:
                     break
                 self._cond.wait()
         try:
-            return _Zygote(self._bwrap, self.preload)
+            return _Zygote(self._bwrap, self.preload, self.warmup)
         except BaseException:
             with self._cond:
                 self._count -= 1

@@ -20,7 +20,10 @@ After the task the zygote kills everything the task left behind and deletes its 
 
 from __future__ import annotations
 
+import ast
+import builtins
 import ctypes
+import io
 import json
 import os
 import resource
@@ -31,6 +34,7 @@ import struct
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -233,9 +237,6 @@ def _run_child(cfg: dict, task_dir: str, req_r: int, out_w: int, res_w: int) -> 
         finally:
             os._exit(70)
 
-    import builtins
-    import io
-
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace")
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
@@ -278,8 +279,6 @@ def _run_child(cfg: dict, task_dir: str, req_r: int, out_w: int, res_w: int) -> 
 def _error_line(exc: BaseException) -> str:
     """`ZeroDivisionError: division by zero` — the last line of a traceback, plus the line number
     for a syntax error (the code a model wrote has no file to point at)."""
-    import traceback
-
     if isinstance(exc, SyntaxError):
         where = f" (line {exc.lineno})" if exc.lineno else ""
         return f"{type(exc).__name__}: {exc.msg}{where}"
@@ -291,8 +290,6 @@ def _error_line(exc: BaseException) -> str:
 def _exec_user_code(code: str, builtins_mod) -> None:
     """Run `code` as a script; a final bare expression is echoed like in a notebook
     (models often end with `result` instead of `print(result)`)."""
-    import ast
-
     tree = ast.parse(code, filename="<string>", mode="exec")
     namespace = {"__name__": "__main__", "__builtins__": builtins_mod}
     body, last = tree.body, None

@@ -17,6 +17,11 @@ from tools.execute_python import MAX_OUTPUT_CHARS, strip_fences
 SEED = {"code": "import math\nresult = sum(1/math.factorial(n) for n in range(10))\nprint(f'e ≈ {result}')"}
 
 
+def light(**kw) -> sandbox.Sandbox:
+    """A pool without the numpy/sympy preload: starts in milliseconds, same isolation."""
+    return sandbox.Sandbox(max_workers=1, preload=sandbox.STDLIB_PRELOAD, warmup="", **kw)
+
+
 def call(args, **kw):
     return runtime.call("execute_python", args, use_cache=False, **kw)
 
@@ -140,7 +145,7 @@ def test_concurrent_threads():
 
 
 def test_dead_zygote_is_respawned():
-    sb = sandbox.Sandbox(max_workers=1)
+    sb = light()
     try:
         assert sb.run("print(1)").stdout == "1\n"
         (z,) = sb._idle
@@ -152,10 +157,14 @@ def test_dead_zygote_is_respawned():
         sb.shutdown()
 
 
-def test_shutdown_then_reuse_default():
-    assert sandbox.run("print('a')").stdout == "a\n"
-    sandbox.shutdown()
-    assert sandbox.run("print('b')").stdout == "b\n"
+def test_shutdown_closes_the_pool():
+    sb = light()
+    assert sb.run("print('a')").stdout == "a\n"
+    (z,) = sb._idle
+    sb.shutdown()
+    assert z.proc.poll() is not None
+    with pytest.raises(sandbox.SandboxUnavailable):
+        sb.run("print('b')")
 
 
 def test_isolation_mode_names_the_mechanisms():
@@ -168,7 +177,7 @@ def test_isolation_mode_names_the_mechanisms():
 
 
 def test_fallback_without_bwrap_runs_code():
-    sb = sandbox.Sandbox(max_workers=1, use_bwrap=False)
+    sb = light(use_bwrap=False)
     try:
         assert "no bwrap" in sb.mode
         res = sb.run(SEED["code"])
@@ -180,7 +189,7 @@ def test_fallback_without_bwrap_runs_code():
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="bwrap not installed")
 def test_required_bwrap_is_used():
-    sb = sandbox.Sandbox(max_workers=1, use_bwrap=True)
+    sb = light(use_bwrap=True)
     try:
         assert sb.mode.startswith("bwrap")
         res = sb.run(f"import os\nprint(os.path.exists({str(sandbox.REPO_ROOT / 'pyproject.toml')!r}))")
@@ -190,7 +199,7 @@ def test_required_bwrap_is_used():
 
 
 def test_zygote_killed_mid_task_reports_and_does_not_rerun(tmp_path):
-    sb = sandbox.Sandbox(max_workers=1)
+    sb = light()
     try:
         sb.warm()
         (z,) = sb._idle

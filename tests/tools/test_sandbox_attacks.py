@@ -27,7 +27,10 @@ def sb(request):
     """A sandbox pool started while an API key is in the parent's environment."""
     old = os.environ.get("ANTHROPIC_API_KEY")
     os.environ["ANTHROPIC_API_KEY"] = SECRET
-    pool = sandbox.Sandbox(max_workers=1, use_bwrap=False if request.param == "fallback" else None)
+    if request.param == "fallback":  # same isolation; skip the slow numpy/sympy preload
+        pool = sandbox.Sandbox(max_workers=1, use_bwrap=False, preload=sandbox.STDLIB_PRELOAD, warmup="")
+    else:  # the real configuration
+        pool = sandbox.Sandbox(max_workers=1)
     pool.warm()
     yield pool
     pool.shutdown()
