@@ -37,6 +37,15 @@ WEAK_ACIDS = {"acetic acid": ("CH3COOH", 1.8e-5), "formic acid": ("HCOOH", 1.8e-
 WEAK_BASES = {"ammonia": ("NH3", 1.8e-5), "methylamine": ("CH3NH2", 4.4e-4), "pyridine": ("C5H5N", 1.7e-9),
               "aniline": ("C6H5NH2", 4.3e-10), "trimethylamine": ("(CH3)3N", 6.4e-5),
               "ethylamine": ("C2H5NH2", 5.6e-4), "hydrazine": ("N2H4", 1.3e-6)}
+# Rough upper limits (mol/L) for solutions a lab would make at room temperature; default 3 M.
+MAX_MOLARITY = {"KMnO4": 0.4, "CuSO4·5H2O": 1.2, "Na2CO3": 1.5, "NaHCO3": 1.0, "AgNO3": 3.0, "KNO3": 2.5,
+                "C12H22O11": 2.0, "Na2SO4": 1.2, "KCl": 3.0, "MgSO4·7H2O": 2.0, "CO(NH2)2": 3.0}
+
+
+def max_molarity(formula: str) -> float:
+    return MAX_MOLARITY.get(formula, 3.0)
+
+
 SOLUTES = ["NaCl", "KCl", "C6H12O6", "NaOH", "CaCl2", "KNO3", "C12H22O11", "Na2CO3", "CuSO4·5H2O", "MgSO4·7H2O",
            "NH4NO3", "AgNO3", "KMnO4", "CO(NH2)2", "KI", "Na2SO4", "MgCl2", "NaHCO3", "ZnCl2"]
 
@@ -100,9 +109,12 @@ def strong_acid_ph(rng: random.Random, difficulty: str) -> Spec:
     acid = rng.choice(sorted(STRONG_ACIDS))
     name = STRONG_ACIDS[acid]
     if difficulty == "hard" and acid in ("HCl", "HNO3", "HBr", "HClO4"):
-        mL = rng.choice([100, 250, 500, 1000, 2000])
-        g = grid(rng, 0.05, 5, 0.05)
-        c = g / _mm(acid) / (mL / 1000)
+        while True:  # keep to dilute solutions (pH ≥ 0.3)
+            mL = rng.choice([100, 250, 500, 1000, 2000])
+            g = grid(rng, 0.05, 5, 0.05)
+            c = g / _mm(acid) / (mL / 1000)
+            if c <= 0.5:
+                break
         q = pick(rng, ["{g} g of {f} is dissolved in water to make {v} mL of solution. What is the pH?",
                        "A solution is made by dissolving {g} g of {n} ({f}) in enough water for {v} mL. Find its pH."],
                  g=num(g), f=acid, n=name, v=mL)
@@ -337,7 +349,7 @@ def _(p: dict, b: TraceBuilder) -> str:
 @template(CAT, "dilution_concentration", tools=CH)
 def dilution_concentration(rng: random.Random, difficulty: str) -> Spec:
     solute = rng.choice(SOLUTES + list(STRONG_ACIDS))
-    C1 = grid(rng, 0.1, 6, 0.05)
+    C1 = grid(rng, 0.1, min(6.0, max_molarity(solute)), 0.05)
     V1 = rng.choice([5, 10, 20, 25, 50, 75, 100, 150, 200, 250])
     if difficulty == "easy":
         V2 = V1 * rng.randint(2, 10)
@@ -370,8 +382,11 @@ def _(p: dict, b: TraceBuilder) -> str:
 @template(CAT, "molarity", tools=CH, weight=1.2)
 def molarity(rng: random.Random, difficulty: str) -> Spec:
     f = rng.choice(SOLUTES)
-    g = grid(rng, 0.5, 120, 0.5)
-    mL = rng.choice([50, 100, 200, 250, 500, 750, 1000, 1500, 2000])
+    while True:  # no more solute than the water can dissolve
+        g = grid(rng, 0.5, 120, 0.5)
+        mL = rng.choice([50, 100, 200, 250, 500, 750, 1000, 1500, 2000])
+        if g / molar_mass(f) / (mL / 1000) <= max_molarity(f):
+            break
     as_L = difficulty != "easy" and mL >= 1000 and rng.random() < 0.5
     vol = f"{num(mL / 1000)} L" if as_L else f"{mL} mL"
     M = g / molar_mass(f) / (mL / 1000)
@@ -408,10 +423,13 @@ def _(p: dict, b: TraceBuilder) -> str:
 @template(CAT, "molality", tools=CH)
 def molality(rng: random.Random, difficulty: str) -> Spec:
     f = rng.choice(SOLUTES)
-    g = grid(rng, 0.5, 80, 0.5)
-    water_g = rng.choice([50, 100, 150, 200, 250, 400, 500, 750, 1000])
+    while True:  # within what the water can dissolve (molality ≈ molarity for dilute solutions)
+        g = grid(rng, 0.5, 80, 0.5)
+        water_g = rng.choice([50, 100, 150, 200, 250, 400, 500, 750, 1000])
+        if g / molar_mass(f) / (water_g / 1000) <= max_molarity(f):
+            break
     if difficulty == "hard":
-        mol = rng.choice([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 1.5, 2])
+        mol = rng.choice([m for m in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 1.5, 2) if m <= max_molarity(f)])
         q = pick(rng, ["How many grams of {f} must be dissolved in {w} g of water to make a {m} mol/kg solution?",
                        "What mass of {d} ({f}) gives a {m} m (molal) solution in {w} g of water?"],
                  f=f, d=name_of(f), w=water_g, m=num(mol))
@@ -451,8 +469,9 @@ def _(p: dict, b: TraceBuilder) -> str:
 @template(CAT, "prepare_solution", tools=CH)
 def prepare_solution(rng: random.Random, difficulty: str) -> Spec:
     f = rng.choice(SOLUTES)
-    C = rng.choice([0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 1.5, 2]) if difficulty == "easy" \
-        else grid(rng, 0.005, 2.5, 0.005)
+    top = min(2.5, max_molarity(f))
+    C = rng.choice([c for c in (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 1.5, 2) if c <= top]) \
+        if difficulty == "easy" else grid(rng, 0.005, top, 0.005)
     mL = rng.choice([25, 50, 100, 200, 250, 500, 1000, 2000])
     g = C * mL / 1000 * molar_mass(f)
     conc = f"{num(C * 1000)} mM" if difficulty == "hard" and C < 0.1 else f"{num(C)} M"
@@ -483,10 +502,13 @@ def _(p: dict, b: TraceBuilder) -> str:
 @template(CAT, "dilution_ph", tools=CH)
 def dilution_ph(rng: random.Random, difficulty: str) -> Spec:
     acid = rng.choice(sorted(STRONG_ACIDS))
-    C1 = rng.choice([0.1, 0.5, 1, 2, 3, 6, 12]) if difficulty != "hard" else grid(rng, 0.1, 12, 0.1)
-    V1 = rng.choice([1, 2, 5, 10, 20, 25, 50])
-    V2 = rng.choice([100, 250, 500, 1000, 2000, 5000])
-    C2 = C1 * V1 / V2
+    while True:  # the diluted acid should be dilute (≤ 0.5 M) but not so dilute that water's ions matter
+        C1 = rng.choice([0.1, 0.5, 1, 2, 3, 6, 12]) if difficulty != "hard" else grid(rng, 0.1, 12, 0.1)
+        V1 = rng.choice([1, 2, 5, 10, 20, 25, 50])
+        V2 = rng.choice([100, 250, 500, 1000, 2000, 5000])
+        C2 = C1 * V1 / V2
+        if 1e-5 <= C2 <= 0.5:
+            break
     q = pick(rng, ["{v1} mL of {c1} M {f} is diluted with water to {v2} mL. What is the pH of the diluted solution?",
                    "A chemist dilutes {v1} mL of {c1} M {n} to a total volume of {v2} mL. Find the pH.",
                    "What is the pH after {v1} mL of {c1} M {f} is made up to {v2} mL with water?"],
