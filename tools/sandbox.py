@@ -2,7 +2,9 @@
 
 Why this exists: `execute_python` runs code a model wrote. That code must not see API keys, read or
 write the repository, reach the network, signal or inspect the pipeline, or take the machine down
-(fork/memory bombs, endless output, huge files). Measured options are in docs/notes `sandbox.md`.
+(fork/memory bombs, endless output, huge files). The options were measured on the team's machines
+(shared notes, `sandbox.md`): exec()-in-a-worker designs are not sandboxes; bwrap + a forking warm
+worker is both isolated and ~50x cheaper than a fresh interpreter that imports the math stack.
 
 How:
 - **Isolation** (when `bwrap` works): bubblewrap with every namespace unshared (no network: only
@@ -19,12 +21,20 @@ How:
   forks one child per task, ~50x cheaper than a fresh interpreter importing the math stack. A small
   pool of zygotes serves concurrent threads; a dead zygote is replaced on the next call; all are
   closed at interpreter exit.
+- **Landlock** (kernel >= 5.13, both modes): the task may read only system and interpreter dirs,
+  write only its own dir, make no TCP connections, and (ABI >= 6) signal nothing outside itself.
+- **Pre-forking**: the zygote forks and locks down the next child while it waits for a request, and
+  replies before cleaning up, so a call's latency excludes the fork when calls are not back-to-back.
 - **Fallback** (no usable bwrap): the same zygote as a plain child with a scrubbed environment,
-  rlimits, uid drop and (when permitted) its own network namespace. This cannot hide world-readable
-  files; `isolation_mode()` says which mode is in force.
+  rlimits, uid drop, Landlock and (when permitted) its own network namespace. Without Landlock it
+  cannot hide world-readable files; after the uid drop it may be unable to import modules the zygote
+  did not preload if the interpreter lives in a private home dir. `isolation_mode()` names the mode.
 
 Public interface: `run(code, timeout=...) -> RunResult`, `isolation_mode()`, `warm()`, `shutdown()`,
-and `Sandbox` for a pool with its own settings.
+and `Sandbox` for a pool with its own settings. Environment knobs: TOOLTRACE_SANDBOX_NO_BWRAP,
+TOOLTRACE_SANDBOX_NO_LANDLOCK, TOOLTRACE_SANDBOX_WORKERS (pool size, default 2),
+TOOLTRACE_SANDBOX_HIDE (extra paths to hide, os.pathsep-separated), TOOLTRACE_SANDBOX_DEBUG (zygote
+stderr shown).
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ DEFAULT_MAX_OUTPUT = 10_000  # bytes of output kept and shown
 HARD_OUTPUT_CAP = 4 * 1024 * 1024  # past this much output the task is killed
 DEFAULT_NPROC = 32
 DEFAULT_FSIZE_MB = 16
+MAX_CODE_CHARS = 200_000
 TMPFS_MB = 64
 STARTUP_TIMEOUT = 60.0  # importing sympy on a loaded 2-core machine can be slow
 # Imported once in the zygote. Besides speed this matters for the fallback: after the uid drop the
@@ -486,6 +497,9 @@ class Sandbox:
             max_output: int = DEFAULT_MAX_OUTPUT, nproc: int = DEFAULT_NPROC,
             fsize_mb: int = DEFAULT_FSIZE_MB) -> RunResult:
         """Run `code` in a fresh sandboxed child. Never raises for anything the code does."""
+        if len(code) > MAX_CODE_CHARS:
+            return RunResult(error=f"code too long ({len(code)} characters; limit {MAX_CODE_CHARS})",
+                             sandbox=self.mode)
         timeout = float(min(max(timeout, 0.05), MAX_TIMEOUT))
         request = {"code": code, "timeout": timeout, "memory_mb": int(memory_mb),
                    "max_output": int(max_output), "hard_output_cap": HARD_OUTPUT_CAP, "nproc": int(nproc),
