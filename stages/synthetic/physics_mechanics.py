@@ -24,7 +24,7 @@ G = 9.81
 
 OBJECTS = ["a ball", "a stone", "a football", "a golf ball", "a rock", "a tennis ball", "a small parcel",
            "a water balloon", "a cricket ball", "a pebble"]
-VEHICLES = ["a car", "a truck", "a motorbike", "a bus", "a cyclist", "a van", "a train", "a sports car"]
+VEHICLES = ["a car", "a truck", "a motorbike", "a bus", "a van", "a train", "a sports car", "a taxi"]
 
 
 def _phys(operation: str, **args: Any) -> dict[str, Any]:
@@ -77,7 +77,7 @@ _PROJ_WHAT = {"range": ("horizontal range", "m", "R"), "max_height": ("maximum h
 def projectile(rng: random.Random, difficulty: str) -> Spec:
     obj = rng.choice(OBJECTS)
     theta = rng.choice([15, 20, 25, 30, 35, 37, 40, 45, 50, 53, 55, 60, 65, 70, 75])
-    v, unit, v0 = _speed_text(rng, difficulty, 8, 45)
+    v, unit, v0 = _speed_text(rng, difficulty, 8, 32)
     h0 = 0.0
     if difficulty == "hard":
         h0 = float(rng.choice([rng.randint(2, 60), grid(rng, 1.5, 30, 0.5)]))
@@ -384,21 +384,19 @@ def _(p: dict, b: TraceBuilder) -> str:
 # -- 6. kinetic energy ---------------------------------------------------------------------------
 @template(CAT, "kinetic_energy", tools=PH)
 def kinetic_energy(rng: random.Random, difficulty: str) -> Spec:
-    thing, (mlo, mhi, mstep), unit_m = rng.choice([
-        ("a runner", (50, 95, 1), "kg"), ("a car", (800, 2200, 50), "kg"), ("a bullet", (5, 15, 1), "g"),
-        ("a baseball", (140, 150, 1), "g"), ("a cyclist with her bike", (60, 110, 1), "kg"),
-        ("a shopping trolley", (15, 60, 5), "kg"), ("a hockey puck", (160, 170, 1), "g"),
+    # (thing, (mass range and step), mass unit, (speed range in m/s))
+    thing, (mlo, mhi, mstep), unit_m, (vlo, vhi) = rng.choice([
+        ("a runner", (50, 95, 1), "kg", (2, 9)), ("a car", (800, 2200, 50), "kg", (5, 30)),
+        ("a bullet", (5, 15, 1), "g", (250, 900)), ("a baseball", (140, 150, 1), "g", (10, 42)),
+        ("a cyclist with her bike", (60, 110, 1), "kg", (3, 15)), ("a shopping trolley", (15, 60, 5), "kg", (0.5, 3)),
+        ("a hockey puck", (160, 170, 1), "g", (5, 40)), ("a sprinter", (55, 90, 1), "kg", (4, 10)),
     ])
     m = grid(rng, mlo, mhi, mstep)
     m_kg = m / 1000 if unit_m == "g" else m
-    if thing == "a bullet":
-        v = rng.randint(250, 900)
-    elif thing == "a car":
-        v = rng.randint(5, 35)
-    else:
-        v = grid(rng, 2, 40, 0.5)
+    v = rng.randint(vlo, vhi) if vhi >= 100 else grid(rng, vlo, vhi, 0.5)
     if difficulty == "hard":
-        v2 = v + (rng.randint(2, 10) if thing != "a bullet" else rng.randint(20, 100))
+        v2 = v + (max(0.5, round(rng.uniform(0.1, 0.4) * vhi * 2) / 2) if thing != "a bullet"
+                  else rng.randint(20, 100))
         dke = 0.5 * m_kg * (v2 * v2 - v * v)
         q = pick(rng, [
             "{T} of mass {m} {um} speeds up from {v} m/s to {v2} m/s. By how much does its kinetic energy "
