@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stages.schema import CATEGORY_DOMAIN
+from stages.sources.hints import Keyed
 
 # The tool(s) each category exercises (the seed plan's "Tool Focus" column).
 CATEGORY_TOOLS: dict[str, tuple[str, ...]] = {
@@ -39,14 +40,14 @@ class Rule:
 
     name: str
     category: str
-    pattern: re.Pattern[str]
+    pattern: Keyed
 
-    def match(self, text: str) -> bool:
-        return self.pattern.search(text) is not None
+    def match(self, text: str, folded: str | None = None) -> bool:
+        return self.pattern.search(text, text.casefold() if folded is None else folded)
 
 
 def _rule(category: str, name: str, pattern: str, flags: int = re.IGNORECASE) -> Rule:
-    return Rule(f"kw:{category}/{name}", category, re.compile(pattern, flags))
+    return Rule(f"kw:{category}/{name}", category, Keyed(re.compile(pattern, flags)))
 
 
 # Ordered: the first rule that matches wins, so more specific categories come first (a matrix problem
@@ -112,8 +113,9 @@ _ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|old)\b|\bwhat is the (
 def classify(text: str, allowed: Iterable[str] | None = None) -> Assignment | None:
     """The first keyword rule (then the word-problem structure rule) that matches, within `allowed`."""
     allow = set(allowed) if allowed is not None else None
+    folded = text.casefold()
     for rule in RULES:
-        if (allow is None or rule.category in allow) and rule.match(text):
+        if (allow is None or rule.category in allow) and rule.match(text, folded):
             return rule.category, rule.name
     # Structure: a word problem that asks for a quantity and gives at least two numbers is arithmetic.
     if (allow is None or "numerical" in allow) and len(_NUMBER.findall(text)) >= 2 and _ASKS_QUANTITY.search(text):

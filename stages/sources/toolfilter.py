@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from stages.sources.hints import Keyed
 
 _UNITS = (r"(?:m/s\^?2?|m/s²|km/h|mph|kg|g|mg|mol|mmol|M|mM|L|mL|J|kJ|eV|N|Pa|kPa|atm|K|°C|°F|Hz|kHz|MHz|nm|mm|"
           r"cm|m|km|s|ms|V|mV|A|mA|Ω|ohms?|W|kW|T|C|μC|uC|F|μF|uF|H|dB|rad|°|degrees?)")
@@ -23,12 +25,16 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
 @dataclass(frozen=True)
 class BenefitRule:
     name: str
-    pattern: re.Pattern[str] | None = None
+    regex: re.Pattern[str] | None = None
     min_quantities: int = 0  # for the structural rules: how many numbers-with-units / numbers
     min_numbers: int = 0
+    pattern: Keyed | None = field(init=False, default=None)
 
-    def fires(self, text: str) -> bool:
-        if self.pattern is not None and not self.pattern.search(text):
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", Keyed(self.regex) if self.regex is not None else None)
+
+    def fires(self, text: str, folded: str | None = None) -> bool:
+        if self.pattern is not None and not self.pattern.search(text, text.casefold() if folded is None else folded):
             return False
         if self.min_quantities and len(_QUANTITY.findall(text)) < self.min_quantities:
             return False
@@ -108,11 +114,12 @@ class ToolBenefitFilter:
     def decide(self, text: str) -> Decision:
         if not self.enabled:
             return Decision(True, "filter_disabled")
+        folded = text.casefold()
         for rule in self.no_benefit:
-            if rule.fires(text):
+            if rule.fires(text, folded):
                 return Decision(False, rule.name)
         for rule in self.benefit:
-            if rule.fires(text):
+            if rule.fires(text, folded):
                 return Decision(True, rule.name)
         return Decision(False, "no_tool_benefit")
 

@@ -159,3 +159,27 @@ def test_near_dedup_signature_is_datasketch_minhash():
     ref.update_batch(shingles(words, 3))
     near.signature("some other text first to dirty the reused object".split())
     assert (near.signature(words) == ref.hashvalues.astype("uint32")).all()
+
+
+def test_literal_pre_check_never_changes_a_regex_verdict():
+    import json
+    from pathlib import Path
+
+    from stages.sources.categories import RULES
+    from stages.sources.hints import Keyed, literal_hints
+    from stages.sources.toolfilter import BENEFIT, NO_BENEFIT
+
+    texts = ["INTEGRATE x^2", "The MATRIX [[1,2],[3,4]]", "Ohm's law: V = IR", "pH of 0.1 M HCl", "ſolve x = 2",
+             "Find d/dx of x^2", "KNIGHTS and KNAVES", "ANTIDERIVATIVE", "résumé of a 3 m/s run", ""]
+    for path in (Path(__file__).parent / "fixtures").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            texts += [v for v in json.loads(line).values() if isinstance(v, str)]
+    keyed = [r.pattern for r in RULES] + [r.pattern for r in (*NO_BENEFIT, *BENEFIT) if r.pattern is not None]
+    assert sum(k.hints is not None for k in keyed) > len(keyed) // 2  # most rules get a pre-check
+    for k in keyed:
+        for t in texts:
+            assert k.search(t, t.casefold()) == (k.pattern.search(t) is not None), (k.pattern.pattern, t)
+    import re
+    assert literal_hints(re.compile(r"\bfoo(?:d|l)|\bQux", re.I)) == ("foo", "qux")
+    assert literal_hints(re.compile(r"a+|bc")) is None  # an alternative without a literal start
+    assert Keyed(re.compile(r"\bAB\b")).search("xx AB", "xx ab")
