@@ -4,7 +4,8 @@
 
 Writes a local file in nvidia/OpenMathInstruct-2's layout (jsonl and parquet, varied text so the
 dedup indexes fill as they would on real data), then runs each measurement in its own child process
-so peak RSS (resource.getrusage ru_maxrss) is that measurement's alone; times exclude imports:
+so peak RSS (VmHWM, else resource.getrusage ru_maxrss; see `peak_rss_mb`) is that measurement's
+alone; times exclude imports:
 
 - `import`        — the stage's imports only (datasets, datasketch, pydantic, ...): the memory floor;
 - `pandas:<fmt>`  — baseline: `pandas.read_json(lines=True)` / `read_parquet` of the whole file;
@@ -123,6 +124,22 @@ def _child_stage(path: str) -> dict:
     return {"rows": m["rows_read"], "kept": m["kept"], "dropped": m["dropped"]}
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS in MB.
+
+    `getrusage(RUSAGE_SELF).ru_maxrss` survives `execve` on Linux: a child started by this script
+    would report at least this (large) parent's RSS. `VmHWM` in /proc/self/status belongs to the
+    child's own address space, so it is used when present; getrusage otherwise.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def child(argv: list[str]) -> None:
     kind = argv[0]
     t0 = time.perf_counter()
@@ -132,12 +149,12 @@ def child(argv: list[str]) -> None:
         _import_stage()
     t1 = time.perf_counter()
     info: dict = {"import_seconds": t1 - t0}
-    if kind == "pandas":
+    if kind == "pandas" and argv[1:] != ["-"]:
         info.update(_child_pandas(argv[1]))
     elif kind == "stage":
         info.update(_child_stage(argv[1]))
     info["seconds"] = time.perf_counter() - t1  # the work alone, imports excluded
-    info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    info["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(info))
 
 
@@ -163,6 +180,7 @@ def main() -> None:
     sizes = {k: v.stat().st_size / 1e6 for k, v in files.items()}
     print(f"{args.rows} rows: jsonl {sizes['jsonl']:.1f} MB, parquet {sizes['parquet']:.1f} MB ({tmp})")
 
+    pandas_floor = measure("pandas", "-")
     floor = measure("import")
     print(f"{'import only':<18} {floor['import_seconds']:7.2f} s  peak RSS {floor['peak_rss_mb']:7.1f} MB  "
           "(datasets, datasketch, the stage's modules; times below exclude imports)")
@@ -171,7 +189,8 @@ def main() -> None:
         full = measure("stage", str(path))
         fifth = measure("stage", str(fifths[fmt]))
         print(f"{'pandas:' + fmt:<18} {base['seconds']:7.2f} s  peak RSS {base['peak_rss_mb']:7.1f} MB  "
-              f"(whole file in memory)")
+              f"(whole file in memory: +{base['peak_rss_mb'] - pandas_floor['peak_rss_mb']:.1f} MB over "
+              f"`import pandas`, {pandas_floor['peak_rss_mb']:.1f} MB)")
         for label, r in ((f"stage:{fmt}", full), (f"stage:{fmt}/5", fifth)):
             print(f"{label:<18} {r['seconds']:7.2f} s  peak RSS {r['peak_rss_mb']:7.1f} MB  rows {r['rows']}, "
                   f"kept {r['kept']}, {r['rows'] / r['seconds']:,.0f} rows/s; time x{r['seconds'] / base['seconds']:.1f}"
