@@ -81,6 +81,7 @@ def _declare(variables: dict[str, str] | list[str]) -> tuple[dict[str, Any], lis
         variables = {name: "real" for name in variables}
     if len(variables) > MAX_VARIABLES:
         raise ToolError(f"too many variables (at most {MAX_VARIABLES})")
+    _fresh_context()
     out: dict[str, Any] = {}
     side: list[Any] = []
     for name, typ in variables.items():
@@ -143,6 +144,13 @@ def _model(m: Any, variables: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         texts.append(f"{name} = {text}")
         values[name] = val
     return ", ".join(texts), values
+
+
+def _fresh_context() -> None:
+    """Start each call on a new Z3 context. Z3's choice of model can depend on what its global context
+    built before (term ids, learned state), so a long-lived tool worker could answer the same call with
+    different models depending on its history; the dataset must not depend on which worker ran a call."""
+    z3.z3._main_ctx = None
 
 
 def _solver(timeout_ms: int) -> Any:
