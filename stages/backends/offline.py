@@ -30,7 +30,11 @@ def same_answer(got: str, expected: str) -> bool:
 class OfflineBackend:
     def __init__(self, cfg: DictConfig):
         load_all()
-        self.workers = max(1, int(cfg.get("workers", 2)))
+        from tools.executor import POOL_SIZE
+
+        # Threads mostly wait on the tool worker processes; with only as many threads as workers, a
+        # worker idles while its thread builds the next trace in Python. Three per worker keep them busy.
+        self.workers = max(1, int(cfg.get("workers", 2)), 3 * POOL_SIZE)
         self.generator = Generator(backend="offline", model=str(cfg.backend.get("model", "offline")),
                                    prompt_version=None, mode="interleaved")
         self.stats: Counter[str] = Counter()
