@@ -12,7 +12,10 @@ alone; times exclude imports:
 - `stage:<fmt>`   — the stage's dataset path: load, map, classify, tool filter, exact + near dedup,
                     13-gram decontamination, Problem validation, JSONL write, with quotas large enough
                     that every row is considered;
-- `stage:<fmt>/5` — the same on a file of the first fifth of the rows: how time and memory grow with rows.
+- `stage:<fmt>/5` — the same on a file of the first fifth of the rows: how time and memory grow with rows;
+- `stage:<fmt>/0kept` — every row read but none kept (all benefit rules disabled): memory that does
+                    not depend on rows read (what grows in the runs above is the dedup indexes of
+                    the problems kept).
 
 Ratios are against the baseline measured in the same run; no absolute target is asserted.
 """
@@ -95,7 +98,7 @@ def _child_pandas(path: str) -> dict:
     return {"rows": len(df)}
 
 
-def _child_stage(path: str) -> dict:
+def _child_stage(path: str, keep: bool = True) -> dict:
     from omegaconf import OmegaConf
 
     from stages.jsonl import atomic_open, to_json_line
@@ -108,6 +111,9 @@ def _child_stage(path: str) -> dict:
     cfg.datasets.openmathinstruct2.sample = None  # every row, in file order
     for bench in ("math_test", "gsm8k_test"):
         cfg.decontamination.benchmarks[bench].enabled = False
+    if not keep:  # every row read, none kept: memory must not grow with rows read
+        from stages.sources.toolfilter import BENEFIT
+        cfg.tool_filter.disabled = [r.name for r in BENEFIT]
     dcfg = sources_config.parse(cfg)
     quotas = {c: 10**9 for c in ("calculus", "algebra", "linear_algebra", "numerical")}
     selector = Selector(dcfg, quotas, seed=0)
@@ -152,7 +158,7 @@ def child(argv: list[str]) -> None:
     if kind == "pandas" and argv[1:] != ["-"]:
         info.update(_child_pandas(argv[1]))
     elif kind == "stage":
-        info.update(_child_stage(argv[1]))
+        info.update(_child_stage(argv[1], keep=argv[2:] != ["none"]))
     info["seconds"] = time.perf_counter() - t1  # the work alone, imports excluded
     info["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(info))
@@ -188,15 +194,16 @@ def main() -> None:
         base = measure("pandas", str(path))
         full = measure("stage", str(path))
         fifth = measure("stage", str(fifths[fmt]))
+        none = measure("stage", str(path), "none")
         print(f"{'pandas:' + fmt:<18} {base['seconds']:7.2f} s  peak RSS {base['peak_rss_mb']:7.1f} MB  "
               f"(whole file in memory: +{base['peak_rss_mb'] - pandas_floor['peak_rss_mb']:.1f} MB over "
               f"`import pandas`, {pandas_floor['peak_rss_mb']:.1f} MB)")
-        for label, r in ((f"stage:{fmt}", full), (f"stage:{fmt}/5", fifth)):
+        for label, r in ((f"stage:{fmt}", full), (f"stage:{fmt}/5", fifth), (f"stage:{fmt}/0kept", none)):
             print(f"{label:<18} {r['seconds']:7.2f} s  peak RSS {r['peak_rss_mb']:7.1f} MB  rows {r['rows']}, "
                   f"kept {r['kept']}, {r['rows'] / r['seconds']:,.0f} rows/s; time x{r['seconds'] / base['seconds']:.1f}"
                   f" vs pandas, RSS x{r['peak_rss_mb'] / base['peak_rss_mb']:.2f} vs pandas, "
                   f"+{r['peak_rss_mb'] - floor['peak_rss_mb']:.1f} MB over the import floor")
-        print(f"{'':<18} dropped: {full['dropped']}")
+        print(f"{'':<18} dropped: {full['dropped']} (0kept: {none['dropped']})")
 
 
 if __name__ == "__main__":
