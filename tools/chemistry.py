@@ -25,12 +25,14 @@ from typing import Any, Literal
 
 import periodictable
 from pydantic import AliasChoices, Field, field_validator
-from scipy.constants import Avogadro
-from scipy.optimize import brentq
-from sympy import Matrix
 
 from tools.fmt import fmt_number, fmt_quantity, json_number
-from tools.registry import OpArgs, Tool, ToolError, ToolResult
+from tools.registry import LazyModule, OpArgs, Tool, ToolError, ToolResult
+
+# SciPy and SymPy load when an op needs them (in a worker), not when a stage imports the catalogue.
+_constants = LazyModule("scipy.constants")
+_optimize = LazyModule("scipy.optimize")
+_sympy = LazyModule("sympy")
 
 TOOL = Tool(
     "chemistry",
@@ -343,7 +345,7 @@ def balance(reactants: list[Term], products: list[Term]) -> list[int]:
         if in_r != in_p:
             side = "reactants" if in_r else "products"
             raise ToolError(f"cannot balance: {el} appears only among the {side} (check the formulas)")
-    basis = Matrix(rows).nullspace()
+    basis = _sympy.Matrix(rows).nullspace()
     if not basis:
         raise ToolError("cannot balance: no set of coefficients conserves every element"
                         + (" and the charge" if len(rows) > len(elements) else "")
@@ -600,7 +602,7 @@ def _weak_h(c: float, k: float, kw: float) -> tuple[float, float, float]:
         return h - k * c / (k + h) - kw / h
 
     lo, hi = -30.0, math.log10(c + math.sqrt(kw)) + 1
-    full = 10.0 ** brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
+    full = 10.0 ** _optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
     return full, quad, approx
 
 
@@ -701,8 +703,8 @@ def op_molar_conversion(a: MolarConversionArgs) -> ToolResult:
     elif kind == "moles":
         mol = val
     else:
-        mol = val / Avogadro
-    vals = {"moles": mol, "grams": mol * mm if mm is not None else None, "particles": mol * Avogadro}
+        mol = val / _constants.Avogadro
+    vals = {"moles": mol, "grams": mol * mm if mm is not None else None, "particles": mol * _constants.Avogadro}
     units = {"moles": "mol", "grams": "g", "particles": "particles"}
     order = [kind] + ([a.to] if a.to and a.to != kind else []) + [k for k in ("moles", "grams", "particles")
                                                                   if k != kind and k != a.to]

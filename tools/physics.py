@@ -22,12 +22,14 @@ import math
 import re
 from typing import Any, ClassVar, Literal
 
-import pint
-import scipy.constants as sc
 from pydantic import AliasChoices, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from tools.fmt import fmt_number, fmt_quantity, json_number
-from tools.registry import OpArgs, Tool, ToolError, ToolResult
+from tools.registry import LazyModule, OpArgs, Tool, ToolError, ToolResult
+
+# pint and SciPy load when an op needs them (in a worker), not when a stage imports the catalogue.
+pint = LazyModule("pint")
+sc = LazyModule("scipy.constants")
 
 TOOL = Tool(
     "physics",
@@ -725,7 +727,14 @@ _NAMES = {
     "standard atmosphere": "standard atmosphere",
 }
 # Derived constants that CODATA does not list under a name.
-_DERIVED = {"coulomb constant": (1 / (4 * math.pi * sc.epsilon_0), "N m^2 C^-2")}
+_DERIVED_UNITS = {"coulomb constant": "N m^2 C^-2"}
+
+
+@functools.cache
+def _derived(name: str) -> tuple[float, str]:
+    """(value, unit) of a derived constant; computed on first use (needs scipy.constants)."""
+    values = {"coulomb constant": lambda: 1 / (4 * math.pi * sc.epsilon_0)}
+    return values[name](), _DERIVED_UNITS[name]
 _DERIVED_ALIASES = {
     "k_e": "coulomb constant",
     "ke": "coulomb constant",
@@ -748,9 +757,9 @@ def lookup_constant(name: str) -> tuple[str, float, str, float]:
         low = " ".join(text.lower().replace("_", " ").split())
         codata = {k.lower(): k for k in sc.physical_constants}
         derived = _DERIVED_ALIASES.get(text.lower()) or _DERIVED_ALIASES.get(low)
-        if derived or low in _DERIVED:
+        if derived or low in _DERIVED_UNITS:
             d = derived or low
-            return d, _DERIVED[d][0], _DERIVED[d][1], 0.0
+            return d, *_derived(d), 0.0
         key = _NAMES.get(low) or codata.get(low)
         if key is None:
             folded = {s.lower(): k for s, k in _SYMBOLS.items()}

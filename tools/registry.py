@@ -31,6 +31,22 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 
+class LazyModule:
+    """A module imported on first attribute access: `sc = LazyModule("scipy.constants")`.
+
+    Why: every stage imports the tool catalogue to resolve names and validate arguments (pydantic
+    models), but only worker processes run ops; SciPy and pint cost ~1 s per interpreter start there.
+    """
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
 class ToolResult(BaseModel):
     """What a tool call returns. `output` is the canonical text a model sees; `error` a short message
     a model can act on (never a traceback)."""
