@@ -361,6 +361,21 @@ def _math_verify(got: str, expected: str) -> bool | None:
 
 def answers_equivalent(got: Any, expected: Any, rel_tol: float = 1e-6, _depth: int = 0) -> bool:
     """True when `got` and `expected` state the same answer (see the module docstring for the rules)."""
+    if isinstance(got, str) and isinstance(expected, str):
+        # Memoised: the execute stage compares the same answer with several outputs and items, and a
+        # SymPy comparison costs milliseconds. math-verify only runs on the main thread, so that is
+        # part of the key.
+        on_main = threading.current_thread() is threading.main_thread()
+        return _equivalent_memo(got, expected, float(rel_tol), _depth, on_main)
+    return _answers_equivalent(got, expected, rel_tol, _depth)
+
+
+@lru_cache(maxsize=1 << 16)
+def _equivalent_memo(got: str, expected: str, rel_tol: float, depth: int, on_main: bool) -> bool:
+    return _answers_equivalent(got, expected, rel_tol, depth)
+
+
+def _answers_equivalent(got: Any, expected: Any, rel_tol: float = 1e-6, _depth: int = 0) -> bool:
     if got is None or expected is None:
         return got is None and expected is None
     got_s, exp_s = str(got), str(expected)

@@ -247,9 +247,11 @@ def _contains(haystack: str, needle: str) -> bool:
 
 
 def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:
-    """Does a tool's output state the answer (equivalent, contains it, or lists it)?"""
-    if answers_equivalent(answer, output, rel_tol):
-        return True
+    """Does a tool's output state the answer (equivalent, contains it, or lists it)?
+
+    The tests are independent (any one suffices), so the cheap text and number ones run before
+    `answers_equivalent`, whose SymPy fallback is the execute stage's main cost.
+    """
     from stages.verify.results import _key, _tokens
 
     ka, ko = _key(answer), _key(output)
@@ -262,6 +264,8 @@ def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:
             nt = parse_number(tok)
             if nt is not None and numbers_close(na, nt, rel_tol):
                 return True
+    if answers_equivalent(answer, output, rel_tol):
+        return True
     items = as_items(output)
     return bool(items) and any(answers_equivalent(answer, it, rel_tol) for it in items)
 
