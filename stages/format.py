@@ -26,6 +26,7 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +125,16 @@ def to_sft(trace: Trace, style: Style) -> dict[str, Any]:
 
 
 def tool_schemas(names: list[str] | None) -> list[dict[str, Any]]:
+    return list(_schemas(tuple(names) if names is not None else None))
+
+
+@cache
+def _schemas(names: tuple[str, ...] | None) -> tuple[dict[str, Any], ...]:
+    """One schema list per tool combination: a run has a few dozen, and rows are only serialised, so
+    they may share the dicts (copying them per example was a fifth of the stage)."""
     import tools
 
-    return tools.schemas("openai", names)
+    return tuple(tools.schemas("openai", list(names) if names is not None else None))
 
 
 def to_chat(trace: Trace, style: Style, all_tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
