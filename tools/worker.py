@@ -7,6 +7,7 @@ costs an IPC round trip. The parent (tools/executor.py) enforces the wall-clock 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -32,6 +33,10 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from tools.catalog import TOOLS
     from tools.registry import ToolResult
+
+    # The imported modules' objects live as long as the worker: exempt them from cyclic-GC scans
+    # (SymPy allocates heavily; collections went from ~3 % to ~1 % of the ops' CPU time).
+    gc.freeze()
 
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = open(os.devnull, "w")  # ops that print must not corrupt the protocol
