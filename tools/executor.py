@@ -224,8 +224,9 @@ def execute(norm: Any, *, timeout: float | None = None, use_cache: bool = True) 
             return hit
     if norm.op.isolated:
         result, cacheable = pool().run(norm.tool, norm.op.name, norm.args, timeout)
-    else:  # the op isolates itself (execute_python's sandbox)
-        result, cacheable = norm.op.run(norm.args), True
+    else:  # the op isolates itself (execute_python's sandbox); its time-outs depend on load, not input
+        result = norm.op.run(norm.args)
+        cacheable = not (isinstance(result.value, dict) and result.value.get("timed_out"))
     if store is not None and cacheable:
         store.put(key, result)
     return result
