@@ -226,6 +226,7 @@ class Stats:
             "category_distribution": dict(sorted(self.categories.items())),
             "rejected_per_category": dict(sorted(self.rejected_categories.items())),
             "tool_usage": dict(self.tools.most_common()),
+            "op_coverage": op_coverage(self.ops),
         }
 
     def plots(self) -> dict[str, list[dict[str, Any]]]:
@@ -260,3 +261,20 @@ def main(cfg: DictConfig) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def op_coverage(ops: Counter[str]) -> dict[str, Any]:
+    """Per tool: how many of its registered ops the kept traces call, and which are never called."""
+    from tools.catalog import TOOLS
+
+    out: dict[str, Any] = {}
+    for tool in TOOLS.values():
+        names = [f"{tool.name}.{op}" for op in tool.ops]
+        if tool.single_op:
+            used = [n for n in names if ops.get(n) or ops.get(tool.name)]
+        else:
+            used = [n for n in names if ops.get(n)]
+        out[tool.name] = {"ops_used": len(used), "ops_total": len(names),
+                          "unused": sorted(n.split(".", 1)[1] for n in set(names) - set(used))}
+    return out
+
