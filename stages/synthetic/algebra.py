@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from stages.synthetic.base import Spec, TraceBuilder, TraceBuildError, template
+from stages.synthetic.base import Spec, TraceBuilder, TraceBuildError, nonzero_int, template
 from stages.synthetic.phrasing import caret, join_words, list_text, num, pick, poly_text, show
 
 CAT = "algebra"
@@ -26,11 +26,7 @@ def _sm(operation: str, **args: Any) -> dict[str, Any]:
     return {"operation": operation, **args}
 
 
-def _nz(rng: random.Random, lo: int, hi: int) -> int:
-    while True:
-        v = rng.randint(lo, hi)
-        if v:
-            return v
+_nz = nonzero_int
 
 
 def _expand_roots(lead: int, roots: list[int]) -> list[int]:

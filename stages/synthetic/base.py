@@ -31,6 +31,14 @@ from stages.app import StageError
 from stages.schema import CATEGORY_DOMAIN, Generator, Problem, Step, ToolCall, Trace
 
 
+def nonzero_int(rng: random.Random, lo: int, hi: int) -> int:
+    """A non-zero integer in [lo, hi] (coefficients, shifts: zero would make the problem degenerate)."""
+    while True:
+        v = rng.randint(lo, hi)
+        if v:
+            return v
+
+
 class TraceBuildError(StageError):
     """A solver could not build its trace (a tool failed, or the answer disagrees): a bug."""
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from stages.synthetic.base import Spec, TraceBuilder, template
+from stages.synthetic.base import Spec, TraceBuilder, nonzero_int, template
 from stages.synthetic.phrasing import caret, num, ordinal, pick, poly_text, show
 
 CAT = "calculus"
@@ -29,12 +29,7 @@ def _sm(operation: str, **args: Any) -> dict[str, Any]:
     return {"operation": operation, **args}
 
 
-def _nz(rng: random.Random, lo: int, hi: int) -> int:
-    """A non-zero integer in [lo, hi]."""
-    while True:
-        v = rng.randint(lo, hi)
-        if v:
-            return v
+_nz = nonzero_int
 
 
 def _poly(rng: random.Random, deg: int, bound: int) -> list[int]:
