@@ -259,10 +259,6 @@ def main(cfg: DictConfig) -> None:
              100 * (m["kept_rate"] or 0), dict(stats.reasons.most_common(4)))
 
 
-if __name__ == "__main__":
-    main()
-
-
 def op_coverage(ops: Counter[str]) -> dict[str, Any]:
     """Per tool: how many of its registered ops the kept traces call, and which are never called."""
     from tools.catalog import TOOLS
@@ -278,3 +274,6 @@ def op_coverage(ops: Counter[str]) -> dict[str, Any]:
                           "unused": sorted(n.split(".", 1)[1] for n in set(names) - set(used))}
     return out
 
+
+if __name__ == "__main__":
+    main()
