@@ -5,19 +5,17 @@ questions, reference answers computed without the tools, and offline traces buil
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pytest
+from draw_checks import PLACEHOLDER, assert_full_size_draw_is_diverse
 from omegaconf import OmegaConf
 
-from stages.schema import CATEGORY_DOMAIN
 from stages.synthetic import draw_category, load_all, templates_for
 from stages.verify.answers import answers_equivalent
 
 CATEGORIES = ("logic", "multi_tool")
 FULL_SIZE = 1000
-PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*\}")
 ALL_TOOLS = {"symbolic_math", "execute_python", "logic_solver", "chemistry", "physics"}
 
 
@@ -70,19 +68,7 @@ def test_enough_templates_each_with_a_solver(category: str) -> None:
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_full_size_draw_has_no_duplicate_questions(category: str) -> None:
-    draw = draw_category(category, FULL_SIZE, seed=0, seen=set())
-    assert len(draw.problems) == FULL_SIZE
-    questions = {" ".join(p.question.lower().split()) for p in draw.problems}
-    assert len(questions) == FULL_SIZE
-    assert draw.duplicates < FULL_SIZE * 0.1
-    per_template = Counter(p.meta["template"] for p in draw.problems)
-    assert len(per_template) == len(templates_for(category))
-    assert min(per_template.values()) >= FULL_SIZE / len(per_template) / 4
-    assert {p.difficulty for p in draw.problems} == {"easy", "medium", "hard"}
-    for p in draw.problems:
-        assert p.reference_answer and p.reference_answer.strip()
-        assert p.domain == CATEGORY_DOMAIN[category]
-        assert not PLACEHOLDER.search(p.question), p.question
+    assert_full_size_draw_is_diverse(category, FULL_SIZE)
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

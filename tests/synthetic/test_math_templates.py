@@ -5,21 +5,18 @@ answers agree with the independently computed reference answers.
 
 from __future__ import annotations
 
-import random
-import re
 from collections import Counter
 
 import pytest
+from draw_checks import PLACEHOLDER, assert_full_size_draw_is_diverse, build_trace
 from omegaconf import OmegaConf
 
-from stages.schema import CATEGORY_DOMAIN, Trace
-from stages.synthetic import TEMPLATES, TraceBuilder, draw_category, load_all, templates_for
+from stages.synthetic import draw_category, load_all, templates_for
 
 FULL_SIZE = {"calculus": 2000, "algebra": 1500, "linear_algebra": 500, "numerical": 1500}
 TOOL_OF = {"calculus": "symbolic_math", "algebra": "symbolic_math", "linear_algebra": "symbolic_math",
            "numerical": "execute_python"}
 CATEGORIES = tuple(FULL_SIZE)
-PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*\}")  # an unformatted "{name}" left in the text
 
 
 def _equivalent(got: str, expected: str) -> bool:
@@ -34,14 +31,6 @@ def _tool_available(name: str) -> bool:
     return name in tools.TOOLS
 
 
-def _build(problem) -> Trace:
-    """What the offline backend does for one problem: run the template's solver with a TraceBuilder."""
-    tmpl = TEMPLATES[problem.meta["template"]]
-    builder = TraceBuilder(problem, random.Random(problem.id))
-    tmpl.solve(dict(problem.meta["params"]), builder)
-    from stages.schema import Generator
-
-    return builder.build(Generator(backend="offline", model="test"))
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
@@ -55,21 +44,7 @@ def test_enough_templates_each_with_a_solver(category: str) -> None:
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_full_size_draw_has_no_duplicate_questions(category: str) -> None:
-    count = FULL_SIZE[category]
-    draw = draw_category(category, count, seed=0, seen=set())
-    assert len(draw.problems) == count
-    questions = [" ".join(p.question.lower().split()) for p in draw.problems]
-    assert len(set(questions)) == count
-    # duplicates are rare, so the questions are really diverse (not just barely distinct)
-    assert draw.duplicates < count * 0.1
-    per_template = Counter(p.meta["template"] for p in draw.problems)
-    assert len(per_template) == len(templates_for(category))
-    assert min(per_template.values()) >= count / len(per_template) / 4
-    assert {p.difficulty for p in draw.problems} == {"easy", "medium", "hard"}
-    for p in draw.problems:
-        assert p.reference_answer and p.reference_answer.strip()
-        assert p.domain == CATEGORY_DOMAIN[category]
-        assert not PLACEHOLDER.search(p.question), p.question
+    assert_full_size_draw_is_diverse(category, FULL_SIZE[category])
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
@@ -100,7 +75,7 @@ def test_traces_use_real_tools_and_reach_the_reference_answer(category: str) -> 
     assert len(problems) >= 50
     lengths = []
     for problem in problems:
-        trace = _build(problem)
+        trace = build_trace(problem)
         steps = trace.reasoning
         assert [s.step for s in steps] == list(range(1, len(steps) + 1))
         calls = [s for s in steps if s.tool_call is not None]

@@ -6,24 +6,20 @@ operation exercised, and the curated chemistry tables agreeing with the chemistr
 
 from __future__ import annotations
 
-import json
 import math
-import random
-import re
 from collections import Counter
 
 import pytest
+from draw_checks import PLACEHOLDER, assert_full_size_draw_is_diverse, build_trace
 from omegaconf import OmegaConf
 
-from stages.schema import CATEGORY_DOMAIN, Generator, Trace
-from stages.synthetic import TEMPLATES, TraceBuilder, draw_category, load_all, templates_for
+from stages.synthetic import draw_category, load_all, templates_for
 
 FULL_SIZE = {"physics_mechanics": 1500, "physics_em_optics": 1000, "chemistry_fundamentals": 1000,
              "chemistry_solutions": 1000}
 TOOL_OF = {"physics_mechanics": "physics", "physics_em_optics": "physics", "chemistry_fundamentals": "chemistry",
            "chemistry_solutions": "chemistry"}
 CATEGORIES = tuple(FULL_SIZE)
-PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*\}")
 # Tool operations (and sub-kinds) the four categories must exercise between them.
 REQUIRED_OPS = {
     "physics": {"kinematics", "energy", "projectile", "shm", "unit_convert", "ideal_gas", "constant",
@@ -41,13 +37,6 @@ def _equivalent(got: str, expected: str) -> bool:
     return answers_equivalent(got, expected)
 
 
-def _build(problem) -> Trace:
-    """What the offline backend does for one problem: the template's solver with a TraceBuilder."""
-    tmpl = TEMPLATES[problem.meta["template"]]
-    builder = TraceBuilder(problem, random.Random(problem.id))
-    params = json.loads(json.dumps(problem.meta["params"]))  # as the pipeline reads it back from JSONL
-    tmpl.solve(params, builder)
-    return builder.build(Generator(backend="offline", model="test"))
 
 
 def _sample(category: str, per_template: int, seed: int):
@@ -64,7 +53,7 @@ def _sample(category: str, per_template: int, seed: int):
 @pytest.fixture(scope="module")
 def built() -> dict[str, list[tuple]]:
     """~50-60 (problem, trace) pairs per category, built once for the tests below."""
-    return {cat: [(p, _build(p)) for p in _sample(cat, per_template=5, seed=11)] for cat in CATEGORIES}
+    return {cat: [(p, build_trace(p)) for p in _sample(cat, per_template=5, seed=11)] for cat in CATEGORIES}
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
@@ -78,20 +67,7 @@ def test_enough_templates_each_with_a_solver(category: str) -> None:
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_full_size_draw_has_no_duplicate_questions(category: str) -> None:
-    count = FULL_SIZE[category]
-    draw = draw_category(category, count, seed=0, seen=set())
-    assert len(draw.problems) == count
-    questions = [" ".join(p.question.lower().split()) for p in draw.problems]
-    assert len(set(questions)) == count
-    assert draw.duplicates < count * 0.1
-    per_template = Counter(p.meta["template"] for p in draw.problems)
-    assert len(per_template) == len(templates_for(category))
-    assert min(per_template.values()) >= count / len(per_template) / 4
-    assert {p.difficulty for p in draw.problems} == {"easy", "medium", "hard"}
-    for p in draw.problems:
-        assert p.reference_answer and p.reference_answer.strip()
-        assert p.domain == CATEGORY_DOMAIN[category]
-        assert not PLACEHOLDER.search(p.question), p.question
+    assert_full_size_draw_is_diverse(category, FULL_SIZE[category])
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
