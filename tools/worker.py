@@ -14,18 +14,6 @@ import resource
 import sys
 
 
-def _fresh_z3_context() -> None:
-    """Give the next Z3 call a fresh main context (≈2 ms).
-
-    Why: a model Z3 returns for a satisfiable problem depends on the terms the process created before,
-    so without this the same call gave different (equally valid) models depending on which worker ran it
-    and what that worker ran earlier, and generate's output changed with thread timing.
-    """
-    z3 = sys.modules.get("z3")
-    if z3 is not None and getattr(z3, "z3", None) is not None and hasattr(z3.z3, "_main_ctx"):
-        z3.z3._main_ctx = None
-
-
 def main() -> None:
     memory_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if memory_mb > 0:
@@ -45,8 +33,6 @@ def main() -> None:
     for line in sys.stdin:
         try:
             tool, op, args = json.loads(line)
-            if tool == "logic_solver":
-                _fresh_z3_context()
             result = TOOLS[tool].ops[op].run(args)
         except MemoryError:
             result = ToolResult.failure("memory limit exceeded")
