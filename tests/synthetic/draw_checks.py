@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from stages.schema import CATEGORY_DOMAIN, Generator, Problem, Trace
-from stages.synthetic import TEMPLATES, TraceBuilder, draw_category, templates_for
+from stages.synthetic import TEMPLATES, TraceBuilder, draw_category, load_all, templates_for
 
 PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*\}")  # an unformatted "{name}" left in the text
 
@@ -36,3 +36,20 @@ def assert_full_size_draw_is_diverse(category: str, count: int) -> None:
         assert p.reference_answer and p.reference_answer.strip()
         assert p.domain == CATEGORY_DOMAIN[category]
         assert not PLACEHOLDER.search(p.question), p.question
+
+
+def templates_with_solvers(category: str, minimum: int = 10) -> list:
+    """The category's templates, asserting there are at least `minimum` and each has a solver."""
+    load_all()
+    temps = templates_for(category)
+    assert len(temps) >= minimum, [t.id for t in temps]
+    assert all(t.solve is not None for t in temps)
+    return temps
+
+
+def assert_draw_reproducible(category: str, count: int, seed: int) -> None:
+    """The same seed gives the same questions and reference answers."""
+    a = draw_category(category, count, seed=seed, seen=set())
+    b = draw_category(category, count, seed=seed, seen=set())
+    assert [p.question for p in a.problems] == [p.question for p in b.problems]
+    assert [p.reference_answer for p in a.problems] == [p.reference_answer for p in b.problems]
