@@ -187,14 +187,16 @@ def _(p: dict, b: TraceBuilder) -> str:
                ["Differentiating with respect to {v}.", "Calling the differentiate operation."], v=v)
     b.observe(["The derivative is {d}.", "SymPy returns {d}."], d=caret(r.output))
     if "quotient" in rule or len(r.output) > 40:
-        r2 = b.call("symbolic_math", _sm("simplify", expression=r.output),
-                    ["That is a bit unwieldy; let me see whether it simplifies.",
-                     "I'll try to simplify it into a tidier form."])
+        # factor, not simplify: on these derivatives it finds the same common factors and combined
+        # fractions (often a tidier numerator) at ~1/25 of simplify's cost (0.5-2.6 s per call here).
+        r2 = b.call("symbolic_math", _sm("factor", expression=r.output),
+                    ["That is a bit unwieldy; let me see whether factoring tidies it.",
+                     "I'll try to pull out common factors to get a tidier form."])
         if r2.output.replace(" ", "") != r.output.replace(" ", "") and len(r2.output) < len(r.output):
-            b.observe(["Simplified, it is {s}.", "A more compact form is {s}."], s=caret(r2.output))
+            b.observe(["Factored, it is {s}.", "A more compact form is {s}."], s=caret(r2.output))
             return b.finish(r2.output)
-        b.observe(["Simplifying gives {s}, which is no shorter, so I'll keep the derivative as it was.",
-                   "The simplified form {s} is not really cleaner; the original form is fine."], s=caret(r2.output))
+        b.observe(["Factoring gives {s}, which is no shorter, so I'll keep the derivative as it was.",
+                   "The factored form {s} is not really cleaner; the original form is fine."], s=caret(r2.output))
         return b.finish(r.output)
     b.think(["Each term matches the {r} rule, so this is the derivative.",
              "That has the shape the {r} rule predicts."], r=rule)
