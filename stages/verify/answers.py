@@ -18,6 +18,7 @@ used), and math-verify is only called from the main thread because its timeout u
 
 from __future__ import annotations
 
+import ast
 import math
 import random
 import re
@@ -65,26 +66,45 @@ def _strip_boxed(text: str) -> str:
         text = text[: m.start()] + text[m.end(): i - 1] + text[i:]
 
 
+_WS = re.compile(r"\s+")
+
+
 def normalise_text(text: str) -> str:
     """Case-, space- and decoration-insensitive form used for text comparison and before parsing."""
-    t = str(text).strip()
-    t = _strip_boxed(t)
-    t = t.replace("$", "").replace("\\[", "").replace("\\]", "").replace("\\(", "").replace("\\)", "")
-    for _ in range(3):
-        t = _POWER_BRACES.sub(r"^(\1)", t)
-        t = _TEXT_CMD.sub(r"\1", t)
-        t = _FRAC.sub(r"(\1)/(\2)", t)
-        t = _SQRT.sub(r"sqrt(\1)", t)
+    return _normalise(text if type(text) is str else str(text))
+
+
+@lru_cache(maxsize=1 << 17)
+def _normalise(text: str) -> str:
+    # Memoised: one answer or tool output is normalised by every comparison it takes part in (the
+    # execute stage's answer layer alone asks ~150k times for ~25k distinct strings at 12k traces).
+    t = text.strip()
+    latex = "\\" in t
+    if latex:
+        t = _strip_boxed(t)
+        t = t.replace("$", "").replace("\\[", "").replace("\\]", "").replace("\\(", "").replace("\\)", "")
+    else:
+        t = t.replace("$", "")
+    # The substitutions only remove or rearrange characters, so a text without a backslash never
+    # gains one (and without '^' never gains one): the patterns that need them cannot match.
+    if latex or "^" in t:
+        for _ in range(3):
+            t = _POWER_BRACES.sub(r"^(\1)", t)
+            if latex:
+                t = _TEXT_CMD.sub(r"\1", t)
+                t = _FRAC.sub(r"(\1)/(\2)", t)
+                t = _SQRT.sub(r"sqrt(\1)", t)
     for a, b in _LATEX_SIMPLE.items():
         t = t.replace(a, b)
     t = _PREFIXES.sub("", t)
-    t = re.sub(r"\s+", " ", t).strip()
+    t = _WS.sub(" ", t).strip()
     t = t.rstrip(".").strip()
     return t
 
 
+@lru_cache(maxsize=1 << 16)
 def _text_key(text: str) -> str:
-    return re.sub(r"\s+", "", normalise_text(text)).lower()
+    return _WS.sub("", normalise_text(text)).lower()
 
 
 # -- numbers with optional units --------------------------------------------------------------------
@@ -117,6 +137,12 @@ def _sig_digits(mantissa: str) -> int:
 
 def parse_number(text: str) -> Number | None:
     """`"40.7747 m"`, `"1.8e-05"`, `"1.8 × 10^-5"`, `"1/2"`, `"1,000"`, `"12%"` → Number; else None."""
+    return _parse_number(text if type(text) is str else str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_number(text: str) -> Number | None:
+    # Memoised (a Number is immutable): the answer layer parses each token of each output per answer.
     t = normalise_text(text)
     if not t or len(t) > 200:
         return None
@@ -226,18 +252,29 @@ def _unwrap(text: str) -> str:
     return t
 
 
+_GROUPED_NUMBER = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?(\s*\S+)?")
+_AND_OR = re.compile(r"\s(?:and|or)\s")
+
+
 def as_items(text: str) -> list[str] | None:
     """The elements of a list/set/tuple answer (`[1, 2]`, `{2, 1}`, `x = 1, x = 2`, `1 and 2`), or None."""
+    items = _as_items(text if type(text) is str else str(text))
+    return None if items is None else list(items)
+
+
+@lru_cache(maxsize=1 << 15)
+def _as_items(text: str) -> tuple[str, ...] | None:
+    # Memoised as a tuple (callers get a fresh list): an output is split once per answer it is checked against.
     t = normalise_text(text)
-    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?(\s*\S+)?", t):
+    if _GROUPED_NUMBER.fullmatch(t):
         return None  # "1,000" / "1,000 kg" is a number
     inner = _unwrap(t)
     parts = split_top_level(inner)
-    if len(parts) == 1 and re.search(r"\s(?:and|or)\s", inner):
-        parts = [p.strip() for p in re.split(r"\s(?:and|or)\s", inner)]
+    if len(parts) == 1 and _AND_OR.search(inner):
+        parts = [p.strip() for p in _AND_OR.split(inner)]
     if len(parts) < 2 and inner == t:
         return None
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)
 
 
 def _strip_assignment(text: str) -> tuple[str | None, str]:
@@ -262,19 +299,67 @@ def _safe_parser() -> Callable[[str], Any] | None:
     return None
 
 
+_CONSTANT_OF_INTEGRATION = re.compile(r"\s*\+\s*C\s*$")
+
+
+@lru_cache(maxsize=1 << 14)
+def _symbolic_source(text: str) -> str | None:
+    """The text `_parse_symbolic` hands to the parser, or None when it does not try."""
+    t = normalise_text(text).replace("^", "**")
+    t = _CONSTANT_OF_INTEGRATION.sub("", t)
+    if not t or len(t) > 500:
+        return None
+    return t
+
+
 @lru_cache(maxsize=4096)
 def _parse_symbolic(text: str) -> Any:
     parser = _safe_parser()
     if parser is None:
         return None
-    t = normalise_text(text).replace("^", "**")
-    t = re.sub(r"\s*\+\s*C\s*$", "", t)  # constant of integration
-    if not t or len(t) > 500:
+    t = _symbolic_source(text)
+    if t is None:
         return None
     try:
         return parser(t)
     except Exception:  # noqa: BLE001 - any parse failure means "not an expression we can compare"
         return None
+
+
+SCALAR = -1    # `_symbolic_arity`: the parse is one SymPy object
+UNKNOWN = -2   # `_symbolic_arity`: no syntax check available, the parse must be built to know
+
+
+@lru_cache(maxsize=1 << 14)
+def _symbolic_arity(text: str) -> int | None:
+    """What `_parse_symbolic(text)` will be, from the syntax tree alone: None (it is None), `SCALAR`
+    (one object, or None), n >= 0 (a list of n objects, or None), or `UNKNOWN`.
+
+    Why: building SymPy objects is the answer layer's main cost (`v = 12.3 m/s, t = 2 s` builds an `Eq`
+    per item, each asking SymPy's assumption system whether it holds), while the comparisons only use a
+    list when the other side is a list of the same length (`symbolic_equivalent` is `a == b` for lists,
+    and a list has no constant value). The tree is what `tools.expr.to_sympy` builds from, so a text it
+    rejects cannot be parsed, and a top-level tuple/list always builds to a list of that length.
+    """
+    if _safe_parser() is None or _symbolic_source(text) is None:
+        return None
+    try:
+        from tools.expr import parse_ast
+    except ImportError:
+        return UNKNOWN
+    try:
+        tree = parse_ast(_symbolic_source(text))  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - to_sympy raises the same way, and _parse_symbolic gives None
+        return None
+    body = tree.body
+    return len(body.elts) if isinstance(body, (ast.Tuple, ast.List)) else SCALAR
+
+
+def _may_compare(a: int | None, b: int | None) -> bool:
+    """Can `symbolic_equivalent` on two parses of these arities be True (or need building to know)?"""
+    if a is None or b is None:
+        return False
+    return a == b or UNKNOWN in (a, b)
 
 
 def symbolic_equivalent(a: Any, b: Any, rel_tol: float = 1e-6, trials: int = 6) -> bool:
@@ -404,13 +489,17 @@ def _answers_equivalent(got: Any, expected: Any, rel_tol: float = 1e-6, _depth: 
                 return all(answers_equivalent(x, y, rel_tol, _depth + 1) for x, y in zip(ig, ie, strict=True))
             return _multiset_match(ig, ie, rel_tol, _depth)
 
-    sg, se = _parse_symbolic(got_s), _parse_symbolic(exp_s)
-    if sg is not None and se is not None and symbolic_equivalent(sg, se, rel_tol):
-        return True
+    # SymPy objects are built only where they can decide (see `_symbolic_arity`)
+    ag, ae = _symbolic_arity(got_s), _symbolic_arity(exp_s)
+    if _may_compare(ag, ae):
+        sg, se = _parse_symbolic(got_s), _parse_symbolic(exp_s)
+        if sg is not None and se is not None and symbolic_equivalent(sg, se, rel_tol):
+            return True
     # a rounded decimal against an exact constant (0.785 vs pi/4): the rounding rule applies
-    for num, sym in ((ng, se), (ne, sg)):
-        if num is not None and not num.unit and sym is not None:
-            value = _constant_value(sym)
+    for num, text, arity in ((ng, exp_s, ae), (ne, got_s, ag)):
+        if num is not None and not num.unit and arity in (SCALAR, UNKNOWN):
+            sym = _parse_symbolic(text)
+            value = None if sym is None else _constant_value(sym)
             if value is not None and numbers_close(num, Number(value, None), rel_tol):
                 return True
 

@@ -18,7 +18,6 @@ A reason starting with "warning:" does not fail its layer.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -242,8 +241,24 @@ def _call_args(c: CheckedCall) -> dict[str, Any]:
 # -- layer 3: answer -----------------------------------------------------------------------------
 
 def _contains(haystack: str, needle: str) -> bool:
-    """`needle` occurs in `haystack` not glued to a letter, digit or decimal point."""
-    return re.search(rf"(?<![\w.]){re.escape(needle)}(?![\w.])", haystack) is not None
+    """`needle` occurs in `haystack` not glued to a letter, digit or decimal point.
+
+    Same as `re.search(rf"(?<![\\w.]){re.escape(needle)}(?![\\w.])", haystack)` (`\\w` is exactly
+    `str.isalnum()` or `_`), without compiling a pattern per needle: a regex per (answer, output) pair
+    overflows `re`'s pattern cache and recompiles every time.
+    """
+    end = len(needle)
+    i = haystack.find(needle)
+    while i >= 0:
+        if (i == 0 or not _glued(haystack[i - 1])) and (i + end >= len(haystack) or not _glued(haystack[i + end])):
+            return True
+        i = haystack.find(needle, i + 1)
+    return False
+
+
+def _glued(ch: str) -> bool:
+    """A character `_contains` treats as part of a word or number (regex `[\\w.]`)."""
+    return ch == "." or ch == "_" or ch.isalnum()
 
 
 def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:

@@ -22,11 +22,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from stages.verify.answers import (
+    _WS,
     Number,
     _parse_symbolic,
+    _text_key,
     as_items,
     close,
     normalise_text,
@@ -73,7 +76,7 @@ def is_unordered(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "", normalise_text(text)).lower()
+    return _text_key(text if type(text) is str else str(text))
 
 
 def _close(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
@@ -137,9 +140,15 @@ def values_match(claimed: Any, real: Any, *, rel_tol: float = 1e-6, abs_tol: flo
 
 
 def _skeleton(text: str) -> tuple[str, list[float]]:
+    skel, nums = _skeleton_of(text if type(text) is str else str(text))
+    return skel, list(nums)
+
+
+@lru_cache(maxsize=1 << 15)
+def _skeleton_of(text: str) -> tuple[str, tuple[float, ...]]:
     t = normalise_text(text)
-    nums = [float(m.group()) for m in _NUM_TOKEN.finditer(t)]
-    skel = re.sub(r"\s+", "", _NUM_TOKEN.sub("#", t)).lower()
+    nums = tuple(float(m.group()) for m in _NUM_TOKEN.finditer(t))
+    skel = _WS.sub("", _NUM_TOKEN.sub("#", t)).lower()
     return skel, nums
 
 
@@ -180,7 +189,13 @@ def text_match(claimed: str, real: str, *, rel_tol: float = 1e-6, abs_tol: float
 
 
 def _tokens(text: str) -> list[str]:
-    return [m.group() for m in _NUM_TOKEN.finditer(normalise_text(text))]
+    return list(_tokens_of(text if type(text) is str else str(text)))
+
+
+@lru_cache(maxsize=1 << 15)
+def _tokens_of(text: str) -> tuple[str, ...]:
+    # Memoised: the answer layer scans each tool output's numbers once per answer it checks.
+    return tuple(m.group() for m in _NUM_TOKEN.finditer(normalise_text(text)))
 
 
 def _token_number(token: str) -> Number:
