@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from stages.app import ConfigError, stage_main
-from stages.jsonl import atomic_open, read_jsonl, write_json, write_jsonl
+from stages.jsonl import atomic_open, dumps_compact, gc_paused, read_jsonl, write_json
 from stages.schema import Trace
 from stages.verify.layers import claimed_results
 
@@ -71,6 +72,7 @@ class Style:
         return s
 
 
+@cache
 def canonical_tool(name: str) -> str:
     from tools.catalog import TOOL_ALIASES
 
@@ -83,7 +85,10 @@ def call_id(trace_id: str, index: int) -> str:
     return hashlib.sha1(f"{trace_id}:{index}".encode()).hexdigest()[:9]
 
 
-def _steps_with_results(trace: Trace) -> list[tuple[str, Any, str | None]]:
+Steps = list[tuple[str, Any, str | None]]
+
+
+def _steps_with_results(trace: Trace) -> Steps:
     """(content, tool_call or None, result text for that call) per step, results moved to their call."""
     pairs, _ = claimed_results(trace)
     out = []
@@ -101,16 +106,14 @@ def _final(trace: Trace, style: Style) -> str:
 
 
 def seed_fields(trace: Trace) -> dict[str, Any]:
-    """The seed plan's record plus identity fields, JSON-ready."""
-    rec = trace.seed_record()
-    rec["reasoning"] = [s.model_dump(exclude_none=True) for s in trace.reasoning]
-    return {"id": trace.id, "category": trace.category, "difficulty": trace.difficulty, **rec}
+    """The seed plan's record plus identity fields, JSON-ready (one dump: steps are dumped with it)."""
+    return {"id": trace.id, "category": trace.category, "difficulty": trace.difficulty, **trace.seed_record()}
 
 
-def to_sft(trace: Trace, style: Style) -> dict[str, Any]:
-    """Instruction/output pair; tool calls and results inline with the special tokens."""
+def sft_output(trace: Trace, style: Style, steps: Steps | None = None) -> str:
+    """The SFT target: step text with tool calls and results inline between the special tokens."""
     parts: list[str] = []
-    for content, call, result in _steps_with_results(trace):
+    for content, call, result in steps if steps is not None else _steps_with_results(trace):
         if content:
             parts.append(content)
         if call is not None:
@@ -121,7 +124,12 @@ def to_sft(trace: Trace, style: Style) -> dict[str, Any]:
     final = _final(trace, style)
     if final:
         parts.append(final)
-    return {**seed_fields(trace), "instruction": trace.question, "output": "\n".join(parts)}
+    return "\n".join(parts)
+
+
+def to_sft(trace: Trace, style: Style) -> dict[str, Any]:
+    """Instruction/output pair; tool calls and results inline with the special tokens."""
+    return {**seed_fields(trace), "instruction": trace.question, "output": sft_output(trace, style)}
 
 
 def tool_schemas(names: list[str] | None) -> list[dict[str, Any]]:
@@ -137,15 +145,16 @@ def _schemas(names: tuple[str, ...] | None) -> tuple[dict[str, Any], ...]:
     return tuple(tools.schemas("openai", list(names) if names is not None else None))
 
 
-def to_chat(trace: Trace, style: Style, all_tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """`messages` + `tools` for `apply_chat_template(messages, tools=tools)`."""
+def chat_fields(trace: Trace, style: Style, all_tools: list[dict[str, Any]] | None = None,
+                steps: Steps | None = None) -> dict[str, Any]:
+    """`messages` + `tools` (the chat record's own columns)."""
     messages: list[dict[str, Any]] = []
     if style.system_prompt:
         messages.append({"role": "system", "content": style.system_prompt})
     messages.append({"role": "user", "content": trace.question})
     pending: list[str] = []
     used: list[str] = []
-    for k, (content, call, result) in enumerate(_steps_with_results(trace)):
+    for k, (content, call, result) in enumerate(steps if steps is not None else _steps_with_results(trace)):
         if content:
             pending.append(content)
         if call is None:
@@ -169,25 +178,149 @@ def to_chat(trace: Trace, style: Style, all_tools: list[dict[str, Any]] | None =
         schemas = all_tools
     else:
         schemas = tool_schemas(used) if used else []
-    return {**seed_fields(trace), "messages": messages, "tools": schemas}
+    return {"messages": messages, "tools": schemas}
+
+
+def to_chat(trace: Trace, style: Style, all_tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`messages` + `tools` for `apply_chat_template(messages, tools=tools)`."""
+    return {**seed_fields(trace), **chat_fields(trace, style, all_tools)}
 
 
 # -- parquet ----------------------------------------------------------------------------------------
+#
+# The files are exactly what `datasets.Dataset.from_list(rows, features=features(kind)).to_parquet(fh)`
+# writes (tests/stages/test_format.py compares the bytes), built with pyarrow directly: `datasets` costs
+# ~1.5 s to import and encodes every Json cell through several layers of Python per value. Json cells
+# are still encoded by the same function `datasets` uses (pandas' ujson: note it keeps 10 decimal
+# places of a float, so a long float in a tool argument is rounded in the parquet copy, not in the
+# JSONL). Rows holding anything but plain str / list-of-str / list-of-dict values go through `datasets`
+# itself, so its coercions and errors apply unchanged.
+
+_STRING, _STRINGS, _JSON = "string", "strings", "json"
+_SEED_COLUMNS = (("id", _STRING), ("category", _STRING), ("difficulty", _STRING), ("question", _STRING),
+                 ("domain", _STRING), ("reasoning", _JSON), ("answer", _STRING), ("tools_used", _STRINGS))
+# datasets' defaults: `config.DEFAULT_CDC_OPTIONS` and `config.MAX_ROW_GROUP_SIZE` ("100MB").
+_CDC_OPTIONS = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
+_MAX_ROW_GROUP_BYTES = 100 * 10**6
+
+
+def _columns(kind: str) -> list[tuple[str, str]]:
+    cols = list(_SEED_COLUMNS)
+    if kind in ("sft", "both"):
+        cols += [("instruction", _STRING), ("output", _STRING)]
+    if kind in ("chat", "both"):
+        cols += [("messages", _JSON), ("tools", _JSON)]
+    return cols
+
 
 def features(kind: str) -> Any:
     """`datasets` Features for a format (`sft`, `chat` or `both`); free-form columns are `Json`."""
     from datasets import Features, Json, List, Value
 
-    cols: dict[str, Any] = {
-        "id": Value("string"), "category": Value("string"), "difficulty": Value("string"),
-        "question": Value("string"), "domain": Value("string"), "reasoning": List(Json()),
-        "answer": Value("string"), "tools_used": List(Value("string")),
-    }
-    if kind in ("sft", "both"):
-        cols.update(instruction=Value("string"), output=Value("string"))
-    if kind in ("chat", "both"):
-        cols.update(messages=List(Json()), tools=List(Json()))
-    return Features(cols)
+    feature = {_STRING: lambda: Value("string"), _STRINGS: lambda: List(Value("string")),
+               _JSON: lambda: List(Json())}
+    return Features({name: feature[t]() for name, t in _columns(kind)})
+
+
+def arrow_schema(kind: str) -> Any:
+    """`features(kind).arrow_schema` (types and the `huggingface` metadata) without importing `datasets`."""
+    import pyarrow as pa
+
+    string = {"dtype": "string", "_type": "Value"}
+    meta = {_STRING: string, _STRINGS: {"feature": string, "_type": "List"},
+            _JSON: {"feature": {"_type": "Json"}, "_type": "List"}}
+    types = {_STRING: pa.string(), _STRINGS: pa.list_(pa.string()), _JSON: pa.list_(pa.json_())}
+    cols = _columns(kind)
+    hf = json.dumps({"info": {"features": {name: meta[t] for name, t in cols}}})
+    return pa.schema([(name, types[t]) for name, t in cols]).with_metadata({"huggingface": hf})
+
+
+def _ujson_dumps() -> Callable[[Any], str]:
+    """The encoder of `datasets.Json` cells (`datasets.utils.json.ujson_dumps`)."""
+    import pandas as pd
+
+    try:
+        return pd.io.json.ujson_dumps
+    except AttributeError:  # pandas < 2.2 named it dumps
+        return pd.io.json.dumps
+
+
+# A ujson text `datasets` re-checks by loading it back can only fail to load with an integer of 19+
+# digits (outside int64/uint64) or 1024+ levels of nesting; it then stores the text JSON-encoded again.
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digit -> "0", anything else -> " "
+
+
+def _may_not_reload(texts: list[str]) -> bool:
+    return (b"0" * 19 in "\n".join(texts).encode().translate(_DIGITS)
+            or any(len(t) >= 2048 and t.count("[") + t.count("{") >= 1024 for t in texts))
+
+
+class JsonCells:
+    """Json cell texts of dicts, memoised by identity: the tool schemas are the same few dicts in every
+    row, and sft/chat rows share their `reasoning` steps. Holds each dict it saw, so no id is reused
+    while it lives; the dicts must not be mutated meanwhile."""
+
+    def __init__(self) -> None:
+        self._dumps = _ujson_dumps()
+        self._seen: dict[int, tuple[Any, str]] = {}
+
+    def column(self, values: list[Any]) -> list[list[str] | None] | None:
+        """Cell texts per row of a `List(Json())` column, as `datasets` encodes them; None if a value is
+        not None or a list of dicts (left to `datasets`)."""
+        seen = self._seen
+        fresh: dict[int, Any] = {}
+        for v in values:
+            if v is None:
+                continue
+            if type(v) is not list:
+                return None
+            for item in v:
+                if id(item) not in seen and id(item) not in fresh:
+                    if type(item) is not dict:
+                        return None
+                    fresh[id(item)] = item
+        dumps = self._dumps
+        texts = [dumps(item) for item in fresh.values()]
+        if texts and _may_not_reload(texts):
+            texts = [self._reloaded(t) for t in texts]
+        for item, text in zip(fresh.values(), texts, strict=True):
+            seen[id(item)] = (item, text)
+        return [None if v is None else [seen[id(item)][1] for item in v] for v in values]
+
+    def _reloaded(self, text: str) -> str:
+        """`datasets.utils.json.json_encode_field` on a cell's text."""
+        import pandas as pd
+
+        loads = getattr(pd.io.json, "ujson_loads", None) or pd.io.json.loads
+        try:
+            loads(text)
+        except Exception:  # noqa: BLE001 — datasets catches everything here too
+            return self._dumps(text)
+        return text
+
+
+def _arrow_table(rows: list[dict[str, Any]], kind: str, cells: JsonCells) -> Any:
+    """The table `datasets` would build from `rows`, or None if a value needs its coercions."""
+    import pyarrow as pa
+
+    storage = {_STRING: pa.string(), _STRINGS: pa.list_(pa.string()), _JSON: pa.list_(pa.string())}
+    schema = arrow_schema(kind)
+    arrays = []
+    for name, t in _columns(kind):
+        values = [r.get(name) for r in rows]
+        if t == _STRING:
+            if any(type(v) is not str for v in values if v is not None):
+                return None
+        elif t == _STRINGS:
+            if any(type(v) is not list or any(type(x) is not str for x in v) for v in values if v is not None):
+                return None
+        else:
+            values = cells.column(values)
+            if values is None:
+                return None
+        array = pa.array(values, type=storage[t])
+        arrays.append(array.view(schema.field(name).type) if t == _JSON else array)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _empty_array(type_: Any) -> Any:
@@ -201,44 +334,107 @@ def _empty_array(type_: Any) -> Any:
     return pa.array([], type=type_)
 
 
-def write_parquet(path: str | Path, rows: list[dict[str, Any]], kind: str) -> None:
-    """Atomically write rows as parquet through `datasets` (so the Json features round-trip)."""
+def write_parquet(path: str | Path, rows: list[dict[str, Any]], kind: str, cells: JsonCells | None = None,
+                  max_row_group_bytes: int = _MAX_ROW_GROUP_BYTES) -> None:
+    """Atomically write rows as parquet with `datasets` Json features (see the note above).
+
+    `cells` may be shared between calls whose rows share dicts; `max_row_group_bytes` is datasets'
+    `config.MAX_ROW_GROUP_SIZE` (a parameter only so tests can compare multi-row-group files)."""
+    import pyarrow.parquet as pq
+
+    if not rows:  # `datasets` cannot build a zero-row dataset with Json features: write the schema only
+        import pyarrow as pa
+
+        schema = arrow_schema(kind)
+        table = pa.Table.from_arrays([_empty_array(f.type) for f in schema], schema=schema)
+        with atomic_open(path, "wb") as fh:
+            pq.write_table(table, fh)
+        return
+    table = _arrow_table(rows, kind, cells or JsonCells())
+    if table is None:
+        _write_parquet_datasets(path, rows, kind)
+        return
+    # As `Dataset.to_parquet`: row groups of ~100 MB (by the in-memory size), per-leaf snappy and
+    # dictionary encoding, content-defined chunking, a page index, and the CDC options as metadata.
+    n, nbytes = table.num_rows, table.nbytes
+    batch = max(1, n * max_row_group_bytes // nbytes) if nbytes > 0 else 1
+    leaves = [name if t == _STRING else f"{name}.list.element" for name, t in _columns(kind)]
+    with atomic_open(path, "wb") as fh:
+        writer = pq.ParquetWriter(fh, schema=table.schema, use_content_defined_chunking=_CDC_OPTIONS,
+                                  write_page_index=True, compression=dict.fromkeys(leaves, "snappy"),
+                                  use_dictionary=leaves, column_encoding={})
+        for offset in range(0, n, batch):
+            writer.write_table(table.slice(offset, batch))
+        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(_CDC_OPTIONS)})
+        writer.close()
+
+
+def _write_parquet_datasets(path: str | Path, rows: list[dict[str, Any]], kind: str) -> None:
+    """Write through `datasets` itself (values that need its coercions, e.g. a number in a string column)."""
     from datasets import Dataset
     from datasets.utils.logging import disable_progress_bar
 
     disable_progress_bar()
     feats = features(kind)
-    if not rows:  # `datasets` cannot build a zero-row dataset with Json features: write the schema only
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        schema = feats.arrow_schema
-        table = pa.Table.from_arrays([_empty_array(f.type) for f in schema], schema=schema)
-        with atomic_open(path, "wb") as fh:
-            pq.write_table(table, fh)
-        return
     ds = Dataset.from_list([{k: r.get(k) for k in feats} for r in rows], features=feats)
     with atomic_open(path, "wb") as fh:
         ds.to_parquet(fh)
 
 
+# -- the stage --------------------------------------------------------------------------------------
+
+class _Lines:
+    """JSONL lines for the two formats, spliced from pre-encoded parts: both lines of a trace start with
+    the same seed fields, and a run's rows share a few tool-schema lists (most of chat.jsonl's bytes).
+    `{**a, "k": v}` encodes as `enc(a)[:-1] + ',"k":' + enc(v) + "}"` when `a` is non-empty and has no
+    key "k", so the lines are exactly `to_json_line` of the rows."""
+
+    def __init__(self) -> None:
+        self._tools: dict[tuple[int, ...], tuple[list[Any], str]] = {}
+
+    def tools_json(self, schemas: list[dict[str, Any]]) -> str:
+        key = tuple(map(id, schemas))
+        hit = self._tools.get(key)
+        if hit is None:
+            hit = self._tools[key] = (schemas, dumps_compact(schemas))  # holds the dicts: ids stay unique
+        return hit[1]
+
+    def pair(self, seed: dict[str, Any], sft: dict[str, Any], chat: dict[str, Any]) -> tuple[str, str]:
+        head = dumps_compact(seed)[:-1]
+        return (f'{head},"instruction":{dumps_compact(sft["instruction"])},"output":{dumps_compact(sft["output"])}}}',
+                f'{head},"messages":{dumps_compact(chat["messages"])},"tools":{self.tools_json(chat["tools"])}}}')
+
+
 @stage_main
 def main(cfg: DictConfig) -> None:
     style = Style.from_cfg(cfg.format)
-    traces = list(read_jsonl(IN, Trace))
-    all_tools = tool_schemas(None) if style.tools_in_prompt == "all" else None
-    sft = [to_sft(t, style) for t in traces]
-    chat = [to_chat(t, style, all_tools) for t in traces]
     out = Path(OUT_DIR)
-    write_jsonl(out / "sft.jsonl", sft)
-    write_jsonl(out / "chat.jsonl", chat)
-    write_parquet(out / "sft.parquet", sft, "sft")
-    write_parquet(out / "chat.parquet", chat, "chat")
+    with gc_paused():
+        traces = list(read_jsonl(IN, Trace))
+        all_tools = tool_schemas(None) if style.tools_in_prompt == "all" else None
+        lines = _Lines()
+        sft: list[dict[str, Any]] = []
+        chat: list[dict[str, Any]] = []
+        with atomic_open(out / "sft.jsonl") as sft_fh, atomic_open(out / "chat.jsonl") as chat_fh:
+            for t in traces:
+                seed = seed_fields(t)
+                steps = _steps_with_results(t)
+                s = {**seed, "instruction": t.question, "output": sft_output(t, style, steps)}
+                c = {**seed, **chat_fields(t, style, all_tools, steps)}
+                sft_line, chat_line = lines.pair(seed, s, c)
+                sft_fh.write(sft_line + "\n")
+                chat_fh.write(chat_line + "\n")
+                sft.append(s)
+                chat.append(c)
+        del traces
+        cells = JsonCells()  # sft and chat rows share their reasoning steps
+        write_parquet(out / "sft.parquet", sft, "sft", cells)
+        write_parquet(out / "chat.parquet", chat, "chat", cells)
     # The SFT text's tool tokens, for `tokenizer.add_special_tokens(...)` before training on sft.*.
     write_json(out / "special_tokens.json", {"additional_special_tokens": [
         style.tool_call_open, style.tool_call_close, style.tool_result_open, style.tool_result_close]})
     roles: Counter[str] = Counter(m["role"] for r in chat for m in r["messages"])
-    n = len(traces)
+    n = len(sft)
     write_json(METRICS, {
         "examples": n,
         "avg_output_chars": round(sum(len(r["output"]) for r in sft) / n, 1) if n else None,

@@ -15,9 +15,11 @@ per category.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,8 @@ from omegaconf import DictConfig
 
 from stages.app import ConfigError, stage_main
 from stages.filter import normalise_question
-from stages.format import write_parquet
-from stages.jsonl import DataError, read_jsonl_dicts, write_json, write_jsonl
+from stages.format import JsonCells, write_parquet
+from stages.jsonl import DataError, atomic_open, dumps_compact, gc_paused, read_jsonl_dicts, write_json
 
 log = logging.getLogger("split")
 
@@ -102,6 +104,76 @@ def sizes(train: list[dict[str, Any]], val: list[dict[str, Any]]) -> dict[str, A
             "per_category": {k: per[k] for k in sorted(per)}}
 
 
+class SharedTail:
+    """JSONL lines that end with the same big field, parsed and re-encoded once per distinct value.
+
+    Every chat.jsonl line ends with `"tools": [...]`, the tool schemas (~7 kB, the same in every line
+    by default): nine tenths of the file. A line whose text ends with `,"<key>":<text>}` for a `<text>`
+    already seen is parsed without that tail and given the value parsed before (shared: not to be
+    mutated). That is exactly what `json.loads` of the whole line gives when the rest parses as a
+    non-empty object without `<key>`: the tail can then only be the object's last member. Any other
+    line is parsed whole, as `read_jsonl_dicts` does, with the same errors.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._marker = f',"{key}":'
+        self._values: dict[str, Any] = {}                # compact JSON text -> the value parsed once
+        self._texts: dict[int, tuple[Any, str]] = {}     # id(value) -> (value, compact JSON text)
+
+    def read(self, path: Path) -> Iterator[Any]:
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                body = line.rstrip(" \t\r\n")  # JSON whitespace: what json.loads ignores
+                rec = self._from_known_tail(body)
+                if rec is None:
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+                    self._remember(rec, body)
+                yield rec
+
+    def _from_known_tail(self, body: str) -> dict[str, Any] | None:
+        if not self._values or not body.endswith("}"):
+            return None
+        at = body.rfind(self._marker)
+        if at < 0:
+            return None
+        text = body[at + len(self._marker):-1]
+        if text not in self._values:
+            return None
+        try:
+            head = json.loads(body[:at] + "}")
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(head, dict) or not head or self.key in head:
+            return None
+        head[self.key] = self._values[text]
+        return head
+
+    def _remember(self, rec: Any, body: str) -> None:
+        if isinstance(rec, dict) and rec and next(reversed(rec)) == self.key:
+            value = rec[self.key]
+            text = dumps_compact(value)
+            if body.endswith(f"{self._marker}{text}}}") and text not in self._values:
+                self._values[text] = value
+                self._texts[id(value)] = (value, text)
+
+    def line(self, rec: dict[str, Any]) -> str:
+        """`to_json_line(rec)`, reusing the text of a shared last value."""
+        if rec and next(reversed(rec)) == self.key:
+            hit = self._texts.get(id(rec[self.key]))
+            if hit is not None and hit[0] is rec[self.key]:
+                head = dict(rec)
+                del head[self.key]
+                if head:
+                    return f"{dumps_compact(head)[:-1]}{self._marker}{hit[1]}}}"
+        return dumps_compact(rec)
+
+
 @stage_main
 def main(cfg: DictConfig) -> None:
     scfg = cfg.split
@@ -109,12 +181,18 @@ def main(cfg: DictConfig) -> None:
     for name in ("sft.jsonl", "chat.jsonl"):
         if not (src / name).exists():
             raise DataError(f"{src / name}: file not found (run the format stage first: `dvc repro`)")
-    records = join_formats(list(read_jsonl_dicts(src / "sft.jsonl")), list(read_jsonl_dicts(src / "chat.jsonl")))
-    train, val = split_records(records, float(scfg.get("val_fraction", 0.05)), int(scfg.get("seed", 0)))
-    out = Path(OUT_DIR)
-    for name, rows in (("train", train), ("val", val)):
-        write_jsonl(out / f"{name}.jsonl", rows)
-        write_parquet(out / f"{name}.parquet", rows, "both")
+    tools = SharedTail("tools")
+    with gc_paused():
+        records = join_formats(list(read_jsonl_dicts(src / "sft.jsonl")), list(tools.read(src / "chat.jsonl")))
+        train, val = split_records(records, float(scfg.get("val_fraction", 0.05)), int(scfg.get("seed", 0)))
+        out = Path(OUT_DIR)
+        cells = JsonCells()
+        for name, rows in (("train", train), ("val", val)):
+            with atomic_open(out / f"{name}.jsonl") as fh:
+                for r in rows:
+                    fh.write(tools.line(r))
+                    fh.write("\n")
+            write_parquet(out / f"{name}.parquet", rows, "both", cells)
     m = sizes(train, val)
     write_json(METRICS, m)
     log.info("split %d records: %d train, %d val", len(records), m["train"], m["val"])

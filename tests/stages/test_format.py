@@ -135,3 +135,82 @@ def test_parquet_round_trip_with_datasets(trace: Trace, tmp_path: Path) -> None:
     import pandas as pd
 
     assert list(pd.read_parquet(tmp_path / "sft.parquet")["id"]) == [trace.id]
+
+
+# -- the parquet files are the ones `datasets` writes -------------------------------------------------
+
+def _rows(trace: Trace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """sft and chat rows covering what the writer must reproduce: unicode, long floats (which the Json
+    cells round), escapes, nulls, empty lists and a missing column."""
+    sft, chat = [], []
+    for i in range(40):
+        t = trace.model_copy(deep=True)
+        t.id = f"{trace.id}-{i}"
+        t.question = f"{trace.question} ({i}) — ünïcode ² \u2028 / \\ \"quoted\" 😀 \x01"
+        t.reasoning[1].tool_call.args = {"operation": "molecular_weight", "formula": "H2O", "x": 9.44444444444 * i,
+                                         "big": 10**20 + i, "tiny": 1.5e-17, "neg": -0.0, "n": None, "ok": True,
+                                         "nested": {"list": [1, 2.5, "a/b"]}}
+        if i % 7 == 3:
+            t.reasoning = []
+        sft.append(to_sft(t, Style()))
+        chat.append(to_chat(t, Style(tools_in_prompt="used" if i % 2 else "all"), tool_schemas(None)))
+    sft[5]["answer"] = None
+    del sft[6]["tools_used"]
+    chat[7]["tools"] = []
+    return sft, chat
+
+
+@pytest.mark.parametrize("max_bytes", [None, 20_000])
+def test_parquet_bytes_match_datasets(trace: Trace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      max_bytes: int | None) -> None:
+    import datasets
+
+    from stages.format import JsonCells, _write_parquet_datasets, arrow_schema, features
+
+    for kind in ("sft", "chat", "both"):
+        assert arrow_schema(kind).equals(features(kind).arrow_schema, check_metadata=True)
+    if max_bytes:  # several row groups: the batch size follows the table's in-memory size
+        monkeypatch.setattr(datasets.config, "MAX_ROW_GROUP_SIZE", f"{max_bytes // 1000}KB")
+    kw = {"max_row_group_bytes": max_bytes} if max_bytes else {}
+    sft, chat = _rows(trace)
+    both = [{**s, "messages": c["messages"], "tools": c["tools"]} for s, c in zip(sft, chat, strict=True)]
+    cells = JsonCells()
+    for name, rows, kind in (("sft", sft, "sft"), ("chat", chat, "chat"), ("both", both, "both")):
+        write_parquet(tmp_path / f"{name}.parquet", rows, kind, cells, **kw)
+        _write_parquet_datasets(tmp_path / f"{name}.ref.parquet", rows, kind)
+        assert (tmp_path / f"{name}.parquet").read_bytes() == (tmp_path / f"{name}.ref.parquet").read_bytes()
+    if max_bytes:
+        import pyarrow.parquet as pq
+
+        assert pq.ParquetFile(tmp_path / "both.parquet").metadata.num_row_groups > 1
+
+
+def test_parquet_values_datasets_would_coerce_go_through_datasets(trace: Trace, tmp_path: Path) -> None:
+    from stages.format import _write_parquet_datasets
+
+    sft, _ = _rows(trace)
+    sft[0]["answer"] = 42                    # a string column holding a number: `datasets` writes "42"
+    sft[1]["reasoning"] = ['{"step": 1}']   # a Json cell given as JSON text
+    write_parquet(tmp_path / "a.parquet", sft, "sft")
+    _write_parquet_datasets(tmp_path / "b.parquet", sft, "sft")
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_jsonl_lines_are_the_rows_encoded(trace: Trace) -> None:
+    from stages.format import _Lines, chat_fields, seed_fields, sft_output
+    from stages.jsonl import to_json_line
+
+    lines = _Lines()
+    for style in (Style(), Style(tools_in_prompt="used", arguments="object", system_prompt="")):
+        sft, chat = _rows(trace)
+        t = trace.model_copy(deep=True)
+        seed = seed_fields(t)
+        s = {**seed, "instruction": t.question, "output": sft_output(t, style)}
+        c = {**seed, **chat_fields(t, style, tool_schemas(None))}
+        assert s == to_sft(t, style) and c == to_chat(t, style, tool_schemas(None))
+        assert lines.pair(seed, s, c) == (to_json_line(s), to_json_line(c))
+        for row_s, row_c in zip(sft, chat, strict=True):
+            seed_s = {k: v for k, v in row_s.items() if k not in ("instruction", "output")}
+            seed_c = {k: v for k, v in row_c.items() if k not in ("messages", "tools")}
+            assert lines.pair(seed_s, row_s, row_c)[0] == to_json_line(row_s)
+            assert lines.pair(seed_c, row_s, row_c)[1] == to_json_line(row_c)

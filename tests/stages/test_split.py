@@ -77,3 +77,51 @@ def test_zero_row_parquet_keeps_schema(tmp_path) -> None:
     write_parquet(tmp_path / "empty.parquet", [], "both")
     df = pd.read_parquet(tmp_path / "empty.parquet")
     assert len(df) == 0 and {"messages", "tools", "instruction", "output"} <= set(df.columns)
+
+
+def test_shared_tail_reads_and_writes_what_plain_json_does(tmp_path) -> None:
+    from stages.jsonl import DataError, read_jsonl_dicts, to_json_line
+    from stages.split import SharedTail
+
+    tools_a = [{"type": "function", "function": {"name": "a", "parameters": {"x": 1.5, "y": [1, True, None]}}}]
+    tools_b = [{"type": "function", "function": {"name": "b/é", "description": "😀 \"q\""}}]
+    enc = [to_json_line(r) for r in (
+        {"id": "1", "messages": [], "tools": tools_a},
+        {"id": "2", "messages": [{"role": "user"}], "tools": tools_a},
+        {"id": "3", "tools": tools_b},
+        {"id": "4", "tools": tools_a},
+        {"id": "5", "tools": tools_b},
+    )]
+    tail_a = enc[0][enc[0].index(',"tools":'):]
+    lines = enc + [
+        '  {"id": "6",  "tools": [1]}  ',                         # not compact: parsed whole
+        '{"id":"7","tools":"x"' + tail_a,                          # duplicate key: the last wins, first position
+        '{"id":"8","nested":{"a":1' + tail_a + "}",                # the tail text inside a nested object
+        "{" + tail_a[1:],                                          # nothing but the tail
+        '{"id":"9","tools":null}',
+        "",
+        '["not", "an", "object"]',
+        '{"id":"10","s":"' + tail_a.replace('"', '\\"') + '"' + tail_a,  # the tail text inside a string too
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = list(read_jsonl_dicts(path))
+    tail = SharedTail("tools")
+    got = list(tail.read(path))
+    assert got == expected
+    assert [type(r) for r in got] == [type(r) for r in expected]
+    assert [list(r) for r in got if isinstance(r, dict)] == [list(r) for r in expected if isinstance(r, dict)]
+    assert got[1]["tools"] is got[0]["tools"] and got[3]["tools"] is got[0]["tools"]  # parsed once
+    assert got[4]["tools"] is got[2]["tools"]
+    for r in got:
+        if isinstance(r, dict):
+            assert tail.line(r) == to_json_line(r)
+            assert tail.line({**r, "more": 1}) == to_json_line({**r, "more": 1})
+
+    for bad in (enc[1][:-1], '{"id":"8","nested":{"a":1' + tail_a):  # truncated; the tail closing a nested object
+        path.write_text(enc[0] + "\n" + bad + "\n", encoding="utf-8")
+        with pytest.raises(DataError) as plain:
+            list(read_jsonl_dicts(path))
+        with pytest.raises(DataError) as shared:
+            list(SharedTail("tools").read(path))
+        assert str(shared.value) == str(plain.value) and ":2: invalid JSON" in str(plain.value)
