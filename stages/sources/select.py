@@ -27,15 +27,18 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stages.schema import CATEGORY_DOMAIN, Problem
 from stages.sources import loader, mappings
 from stages.sources.categories import CATEGORY_TOOLS, Assignment, classify
 from stages.sources.config import DatasetEntry, DatasetsConfig
 from stages.sources.decontam import NgramIndex
-from stages.sources.dedup import ExactDedup, NearDedup, normalise, text_key
+from stages.sources.dedup import ExactDedup, normalise, text_key
 from stages.sources.toolfilter import ToolBenefitFilter
+
+if TYPE_CHECKING:
+    from stages.sources.near_dedup import NearDedup
 
 log = logging.getLogger("source")
 
@@ -82,7 +85,11 @@ class Selector:
         self.reject = reject
         self.exact = ExactDedup()
         nd = cfg.near_duplicates
-        self.near = NearDedup(nd.threshold, nd.num_perm, nd.shingle_size) if nd.enabled else None
+        self.near: NearDedup | None = None
+        if nd.enabled and cfg.enabled:  # only dataset rows are near-deduplicated; the import costs seconds
+            from stages.sources.near_dedup import NearDedup
+
+            self.near = NearDedup(nd.threshold, nd.num_perm, nd.shingle_size)
         self.decontam = NgramIndex(cfg.decontamination.ngram)
         self.filter = ToolBenefitFilter(cfg.tool_filter.enabled, cfg.tool_filter.disabled)
         self.stats: dict[str, SourceStats] = {}

@@ -7,7 +7,8 @@ import pytest
 from stages.sources.answers import gsm8k_final, last_boxed, plain
 from stages.sources.categories import CATEGORY_TOOLS, classify, from_camel_topic, from_math_type
 from stages.sources.decontam import NgramIndex, ngrams
-from stages.sources.dedup import ExactDedup, NearDedup, normalise, text_key
+from stages.sources.dedup import ExactDedup, normalise, text_key
+from stages.sources.near_dedup import NearDedup
 from stages.sources.toolfilter import ALL_RULES, ToolBenefitFilter
 
 
@@ -151,7 +152,7 @@ def test_near_dedup_signature_is_datasketch_minhash():
 
     from datasketch import MinHash
 
-    from stages.sources.dedup import shingles
+    from stages.sources.near_dedup import shingles
 
     near = NearDedup(num_perm=64, shingle_size=3, seed=1)
     words = normalise("Find the area under y = x^2 between x = 0 and x = 3 please.").split()
