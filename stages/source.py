@@ -29,7 +29,7 @@ from stages.schema import CATEGORY_DOMAIN, DOMAINS, Problem
 from stages.sources import config as sources_config
 from stages.sources.dedup import ExactDedup, normalise, text_key
 from stages.sources.select import Selector
-from stages.synthetic import draw_category
+from stages.synthetic import draw_categories
 
 log = logging.getLogger("source")
 
@@ -83,6 +83,8 @@ class _SeenAcrossSources(set):
     def __contains__(self, key: object) -> bool:
         if super().__contains__(key):
             return True
+        if not len(self._exact):  # no dataset problem kept (the synthetic-only default): skip normalising
+            return False
         return isinstance(key, str) and self._exact.find(text_key(normalise(key))) is not None
 
 
@@ -110,6 +112,7 @@ def iter_problems(cfg: DictConfig, metrics: dict[str, Any],
     seen = _SeenAcrossSources(selector.exact)
     per_category: dict[str, dict[str, Any]] = {}
     shortfall: dict[str, int] = {}
+    needs: dict[str, int] = {}
     for cat, requested in targets.items():
         from_ds = selector.kept[cat]
         short = ds_targets[cat] - from_ds
@@ -117,8 +120,9 @@ def iter_problems(cfg: DictConfig, metrics: dict[str, Any],
             shortfall[cat] = short
             log.warning("%s: datasets gave %d of %d%s", cat, from_ds, ds_targets[cat],
                         f", {short} filled synthetically" if synthetic else "")
-        need = requested - from_ds if synthetic else 0
-        draw = draw_category(cat, need, int(cfg.seed), seen)
+        needs[cat] = requested - from_ds if synthetic else 0
+    for cat, draw in draw_categories(needs, int(cfg.seed), seen):
+        requested, from_ds, need, short = targets[cat], selector.kept[cat], needs[cat], shortfall.get(cat, 0)
         if len(draw.problems) < need:
             log.warning("%s: only %d distinct synthetic problems of %d requested", cat, len(draw.problems), need)
         for p in draw.problems:
