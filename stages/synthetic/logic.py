@@ -1448,7 +1448,8 @@ def digit_puzzle(rng: random.Random, difficulty: str) -> Spec:
             c = _digit_clues(rng, truth, names)
             if c in clues:
                 continue
-            new = [d for d in alive if _digit_check(c[0], d)]
+            check = _digit_checker(c[0], names)
+            new = [d for d in alive if check(d)]
             if len(new) == len(alive):
                 continue
             clues.append(c)
@@ -1467,47 +1468,61 @@ def digit_puzzle(rng: random.Random, difficulty: str) -> Spec:
     return Spec(q, {"names": names, "clues": [list(c) for c in clues]}, str(number))
 
 
-def _digit_check(constraint: str, d: dict[str, int]) -> bool:
-    """Evaluate one of our clue constraints (fixed grammar: digits, + - * %, ==, <) on digits `d`."""
+def _digit_checker(constraint: str, names: Sequence[str]) -> Callable[[dict[str, int]], bool]:
+    """One of our clue constraints (fixed grammar: digit names, integers, + - * %, ==, <) as a test of
+    digits `d`, parsed once: a clue is tried on up to 900 candidate numbers."""
     text = constraint
-    for n, v in d.items():
-        text = re.sub(rf"\b{n}\b", str(v), text)
+    for n in names:
+        text = re.sub(rf"\b{n}\b", "0", text)
     if not re.fullmatch(r"[\d\s+\-*%()<=]+", text):
         raise ValueError(f"unexpected clue {constraint!r}")
-    return _arith_compare(text)
-
-
-def _arith_compare(text: str) -> bool:
-    """`a == b`, `a < b < c` over integer arithmetic with + - * % and brackets (tiny recursive parser)."""
-    parts = re.split(r"\s*(==|<)\s*", text.strip())
-    values = [_arith(p) for p in parts[::2]]
+    parts = re.split(r"\s*(==|<)\s*", constraint.strip())
+    sides = [_arith(p, names) for p in parts[::2]]
     ops = parts[1::2]
-    return all((x == y) if op == "==" else (x < y) for x, op, y in zip(values, ops, values[1:], strict=False))
+
+    def check(d: dict[str, int]) -> bool:
+        values = [side(d) for side in sides]
+        return all((x == y) if op == "==" else (x < y) for x, op, y in zip(values, ops, values[1:], strict=False))
+
+    return check
 
 
-def _arith(text: str) -> int:
-    tokens = re.findall(r"\d+|[-+*%()]", text)
+Value = Callable[[dict[str, int]], int]
+
+
+def _arith(text: str, names: Sequence[str]) -> Value:
+    """Integer arithmetic with + - * % and brackets over digit names (tiny recursive parser → closures)."""
+    tokens = re.findall(r"\d+|[A-Za-z_]\w*|[-+*%()]", text)
     pos = 0
 
-    def expr() -> int:
+    def binary(op: str, left: Value, right: Value) -> Value:
+        if op == "+":
+            return lambda d: left(d) + right(d)
+        if op == "-":
+            return lambda d: left(d) - right(d)
+        if op == "*":
+            return lambda d: left(d) * right(d)
+        return lambda d: left(d) % right(d)
+
+    def expr() -> Value:
         nonlocal pos
         val = term()
         while pos < len(tokens) and tokens[pos] in "+-":
             op = tokens[pos]
             pos += 1
-            val = val + term() if op == "+" else val - term()
+            val = binary(op, val, term())
         return val
 
-    def term() -> int:
+    def term() -> Value:
         nonlocal pos
         val = atom()
         while pos < len(tokens) and tokens[pos] in "*%":
             op = tokens[pos]
             pos += 1
-            val = val * atom() if op == "*" else val % atom()
+            val = binary(op, val, atom())
         return val
 
-    def atom() -> int:
+    def atom() -> Value:
         nonlocal pos
         tok = tokens[pos]
         pos += 1
@@ -1516,8 +1531,12 @@ def _arith(text: str) -> int:
             pos += 1
             return val
         if tok == "-":
-            return -atom()
-        return int(tok)
+            inner = atom()
+            return lambda d: -inner(d)
+        if tok in names:
+            return lambda d: d[tok]
+        const = int(tok)
+        return lambda d: const
 
     return expr()
 
