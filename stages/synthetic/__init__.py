@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import multiprocessing
 import os
 import random
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
 
 from stages.schema import CATEGORY_DOMAIN, Problem
 from stages.synthetic.base import (
@@ -133,11 +133,13 @@ def draw_categories(counts: dict[str, int], seed: int, seen: set[str], workers: 
     workers = default_workers() if workers is None else workers
     jobs = {cat: n for cat, n in counts.items() if n > 0}
     workers = min(workers, len(jobs))
-    if workers <= 1 or sum(jobs.values()) < PARALLEL_MIN_PROBLEMS:
+    # fork: workers inherit `seen` (and any module already loaded) without pickling
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or not forkable or sum(jobs.values()) < PARALLEL_MIN_PROBLEMS:
         for cat, n in counts.items():
             yield cat, draw_category(cat, n, seed, seen, max_tries_per_problem)
         return
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_init_worker,
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
                                initargs=(seen,))
     try:
         futures: dict[str, Future[Draw]] = {}
@@ -152,7 +154,8 @@ def draw_categories(counts: dict[str, int], seed: int, seen: set[str], workers: 
             if any(k in seen for k in keys):
                 draw = draw_category(cat, n, seed, seen, max_tries_per_problem)
             else:
-                seen.update(keys)
+                for k in keys:
+                    seen.add(k)
             yield cat, draw
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

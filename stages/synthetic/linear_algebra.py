@@ -33,16 +33,17 @@ def _rand(rng: random.Random, n: int, m: int, bound: int) -> Mat:
 
 
 def _unimodular(rng: random.Random, n: int, steps: int, bound: int = 3) -> Mat:
-    """An integer matrix with determinant ±1 (a product of elementary row operations)."""
-    m = sp.eye(n)
+    """An integer matrix with determinant ±1 (a product of elementary row operations; plain integer
+    rows — exact, and far cheaper than SymPy matrices for a few row operations)."""
+    m = [[int(r == c) for c in range(n)] for r in range(n)]
     for _ in range(steps):
         i, j = rng.sample(range(n), 2)
         k = rng.choice([v for v in range(-bound, bound + 1) if v])
-        m[i, :] = m[i, :] + k * m[j, :]
+        m[i] = [x + k * y for x, y in zip(m[i], m[j], strict=True)]
     if rng.random() < 0.5:
         i, j = rng.sample(range(n), 2)
-        m.row_swap(i, j)
-    return _tolist(m)
+        m[i], m[j] = m[j], m[i]
+    return m
 
 
 def _tolist(m: sp.Matrix) -> list[list[Any]]:

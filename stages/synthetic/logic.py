@@ -1212,6 +1212,9 @@ def mini_sudoku(rng: random.Random, difficulty: str) -> Spec:
     target = {"easy": 8, "medium": 6, "hard": rng.choice([4, 5])}[difficulty]
     while True:
         sol = rng.choice(_GRIDS)
+        # per grid, the cells where it agrees with `sol` (bit i = cell i): a grid fits a set of givens
+        # when the givens are a subset of its agreeing cells
+        agree = [sum(1 << i for i in range(16) if g[i] == sol[i]) for g in _GRIDS]
         cells = list(range(16))
         rng.shuffle(cells)
         givens = set(range(16))
@@ -1219,7 +1222,8 @@ def mini_sudoku(rng: random.Random, difficulty: str) -> Spec:
             if len(givens) <= target:
                 break
             trial = givens - {c}
-            if sum(1 for g in _GRIDS if all(g[i] == sol[i] for i in trial)) == 1:
+            mask = sum(1 << i for i in trial)
+            if sum(1 for a in agree if a & mask == mask) == 1:
                 givens = trial
         if len(givens) <= target + 1:
             break
