@@ -209,3 +209,48 @@ def test_attacks_are_clear_errors(expression):
     for op in ("simplify", "differentiate", "evaluate"):
         r = call(operation=op, expression=expression)
         assert not r.ok and r.error.startswith("cannot read the expression"), r
+
+
+# -- polynomial fast paths: identical to SymPy's general integrate()/solve() ---------------------------
+
+def _random_polys(seed: int, n: int):
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(seed)
+    x = sp.Symbol("x")
+    for _ in range(n):
+        if rng.random() < 0.5:  # split over Q: solve's fast path applies
+            roots = [sp.Rational(rng.randint(-9, 9), rng.choice([1, 1, 2, 3])) for _ in range(rng.randint(1, 4))]
+            yield sp.expand(rng.choice([1, 2, -3]) * sp.prod([x - r for r in roots]))
+        else:
+            yield sp.Add(*[sp.Rational(rng.randint(-9, 9), rng.choice([1, 2, 7])) * x**k
+                           for k in range(rng.randint(0, 5) + 1)])
+
+
+def test_polynomial_integrate_fast_path_matches_sympy():
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    for p in _random_polys(1, 40):
+        assert ok(operation="integrate", expression=str(p), variable="x").output == str(sp.integrate(p, x))
+        got = ok(operation="integrate", expression=str(p), variable="x", lower="-3/2", upper=4).output
+        assert got == str(sp.integrate(p, (x, sp.Rational(-3, 2), 4)))
+
+
+def test_polynomial_solve_fast_path_matches_sympy():
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    for p in _random_polys(2, 40):
+        if p.free_symbols != {x}:
+            continue  # a constant
+        expected = [d[x] for d in sp.solve([p], [x], dict=True)]
+        assert ok(operation="solve", equation=f"{p} = 0", variable="x").output == str(expected)
+    # not split over Q, floats, other symbols, rational equations: SymPy's general solve answers
+    assert ok(operation="solve", equation="x**2 - 2 = 0", variable="x").output == "[-sqrt(2), sqrt(2)]"
+    assert ok(operation="solve", equation="x**2 = 2.25", variable="x").output == "[-1.50000000000000, 1.50000000000000]"
+    assert ok(operation="solve", equation="(x**2 - 1)/(x - 1) = 0", variable="x").output == "[-1]"
+    assert ok(operation="solve", equation="x**2 + 1 = 0", variable="x", domain="real").output == "[]"
+    assert ok(operation="solve", equation="x**2 - 4 = 0", variable="x", domain="real").output == "[-2, 2]"
