@@ -254,3 +254,31 @@ def test_polynomial_solve_fast_path_matches_sympy():
     assert ok(operation="solve", equation="(x**2 - 1)/(x - 1) = 0", variable="x").output == "[-1]"
     assert ok(operation="solve", equation="x**2 + 1 = 0", variable="x", domain="real").output == "[]"
     assert ok(operation="solve", equation="x**2 - 4 = 0", variable="x", domain="real").output == "[-2, 2]"
+
+
+@pytest.mark.parametrize("text", ["sin(x)/x", "(1 - cos(x))/x**2", "(exp(x) - 1)/x", "x*sin(x)", "(sqrt(x + 1) - 1)/x",
+                                  "(x - sin(x))/x**3", "(cos(x) - 1)/x", "(-4*x + log(4*x + 1))/x**2",
+                                  "(-6*x + exp(6*x) - 1)/x**2", "sin(5*x)/(4*x)", "(exp(2*x) - 1)/sin(3*x)",
+                                  "atan(x)/(x*(1 + x))", "exp(x)", "(1 + x)**(1/3)"])
+def test_limit_fast_path_matches_sympy(text):
+    import sympy as sp
+
+    from tools.expr import to_sympy
+    from tools.power_series import limit_at_zero
+
+    x = sp.Symbol("x")
+    expr = to_sympy(text)
+    fast = limit_at_zero(expr, x)
+    assert fast is not None
+    assert fast == sp.limit(expr, x, 0, "+-")
+    assert ok(operation="limit", expression=text, point=0).output == str(fast)
+
+
+@pytest.mark.parametrize("text", ["1/x", "sin(x)/x**2", "log(x)", "tan(x)/x", "x**x", "exp(1/x)"])
+def test_limit_fast_path_leaves_infinite_and_unsupported_to_sympy(text):
+    import sympy as sp
+
+    from tools.expr import to_sympy
+    from tools.power_series import limit_at_zero
+
+    assert limit_at_zero(to_sympy(text), sp.Symbol("x")) is None
