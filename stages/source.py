@@ -10,7 +10,9 @@ With no dataset enabled (the default) the stage is synthetic-only and needs no n
 `source.synthetic: false` it is dataset-only (shortfalls are reported, not filled).
 
 Dataset problems are written as they stream in, so the number of dataset rows read never shows in
-memory; `metrics/source.json` counts every decision per source and per category.
+memory; `metrics/source.json` counts every decision per source and per category. The synthetic
+categories are drawn in worker processes, one CPU each (`draw_categories`: the same problems as a
+serial draw, whatever the number of CPUs).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@
 - `answers`    — reference answers from solution text (last `\\boxed{}`, GSM8K `####`).
 - `categories` — category from metadata, else an ordered keyword/structure classifier; tools per category.
 - `toolfilter` — keep problems a tool helps with, naming the rule that decided.
-- `dedup`      — exact (normalised text) and near (MinHash-LSH) duplicates.
+- `dedup`      — exact duplicates (normalised text), and the normalisation both levels share.
+- `near_dedup` — near duplicates (MinHash-LSH); imported only when a dataset is enabled.
 - `decontam`   — benchmark n-gram overlap.
 - `select`     — the row → problem pipeline with quotas and a count for every decision.
 
