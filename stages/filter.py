@@ -31,7 +31,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from stages.app import ConfigError, stage_main
-from stages.jsonl import atomic_open, read_jsonl, to_json_line, write_json
+from stages.jsonl import atomic_open, gc_paused, read_jsonl, to_json_line, write_json
 from stages.schema import Trace
 from stages.verify.judge import Judge, make_judge
 
@@ -248,7 +248,7 @@ def write_plots(stats: Stats, directory: str = PLOTS_DIR) -> None:
 def main(cfg: DictConfig) -> None:
     rules = Rules.from_cfg(cfg.filter)
     stats = Stats()
-    with atomic_open(KEPT) as kept_fh, atomic_open(REJECTED) as rej_fh:
+    with gc_paused(), atomic_open(KEPT) as kept_fh, atomic_open(REJECTED) as rej_fh:
         for t, kept in apply(read_jsonl(IN, Trace), rules, workers=int(cfg.filter.get("workers", 4))):
             stats.add(t, kept)
             (kept_fh if kept else rej_fh).write(to_json_line(t) + "\n")

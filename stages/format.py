@@ -21,19 +21,25 @@ would render), and `datasets.load_dataset("parquet", ...)` decodes them back to 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import signal
+import sys
+import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
-from stages.app import ConfigError, stage_main
+from stages.app import ConfigError, StageError, stage_main
 from stages.jsonl import atomic_open, dumps_compact, gc_paused, read_jsonl, write_json
 from stages.schema import Trace
 from stages.verify.layers import claimed_results
@@ -177,8 +183,14 @@ def chat_fields(trace: Trace, style: Style, all_tools: list[dict[str, Any]] | No
     if style.tools_in_prompt == "all" and all_tools is not None:
         schemas = all_tools
     else:
-        schemas = tool_schemas(used) if used else []
+        schemas = _shared_schemas(tuple(used)) if used else []
     return {"messages": messages, "tools": schemas}
+
+
+@cache
+def _shared_schemas(names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One list per tool combination, shared by the rows that use it (rows are only serialised)."""
+    return tool_schemas(list(names))
 
 
 def to_chat(trace: Trace, style: Style, all_tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -256,36 +268,32 @@ def _may_not_reload(texts: list[str]) -> bool:
 
 
 class JsonCells:
-    """Json cell texts of dicts, memoised by identity: the tool schemas are the same few dicts in every
-    row, and sft/chat rows share their `reasoning` steps. Holds each dict it saw, so no id is reused
-    while it lives; the dicts must not be mutated meanwhile."""
+    """Json cell texts of lists of dicts, memoised by the list's identity: sft and chat rows share
+    their `reasoning` list, and rows share a few tool-schema lists. Holds each list it saw, so no id is
+    reused while it lives; the lists must not be mutated meanwhile."""
 
     def __init__(self) -> None:
         self._dumps = _ujson_dumps()
-        self._seen: dict[int, tuple[Any, str]] = {}
+        self._seen: dict[int, tuple[list[Any], list[str]]] = {}
 
     def column(self, values: list[Any]) -> list[list[str] | None] | None:
         """Cell texts per row of a `List(Json())` column, as `datasets` encodes them; None if a value is
         not None or a list of dicts (left to `datasets`)."""
+        if not set(map(type, values)) <= {list, type(None)}:
+            return None
         seen = self._seen
-        fresh: dict[int, Any] = {}
-        for v in values:
-            if v is None:
-                continue
-            if type(v) is not list:
-                return None
-            for item in v:
-                if id(item) not in seen and id(item) not in fresh:
-                    if type(item) is not dict:
-                        return None
-                    fresh[id(item)] = item
-        dumps = self._dumps
-        texts = [dumps(item) for item in fresh.values()]
+        fresh = list({id(v): v for v in values if v is not None and id(v) not in seen}.values())
+        items = list(chain.from_iterable(fresh))
+        if not set(map(type, items)) <= {dict}:
+            return None
+        texts = list(map(self._dumps, items))
         if texts and _may_not_reload(texts):
             texts = [self._reloaded(t) for t in texts]
-        for item, text in zip(fresh.values(), texts, strict=True):
-            seen[id(item)] = (item, text)
-        return [None if v is None else [seen[id(item)][1] for item in v] for v in values]
+        at = 0
+        for v in fresh:
+            seen[id(v)] = (v, texts[at:at + len(v)])
+            at += len(v)
+        return [None if v is None else seen[id(v)][1] for v in values]
 
     def _reloaded(self, text: str) -> str:
         """`datasets.utils.json.json_encode_field` on a cell's text."""
@@ -294,7 +302,7 @@ class JsonCells:
         loads = getattr(pd.io.json, "ujson_loads", None) or pd.io.json.loads
         try:
             loads(text)
-        except Exception:  # noqa: BLE001 — datasets catches everything here too
+        except Exception:  # datasets catches everything here too
             return self._dumps(text)
         return text
 
@@ -305,14 +313,16 @@ def _arrow_table(rows: list[dict[str, Any]], kind: str, cells: JsonCells) -> Any
 
     storage = {_STRING: pa.string(), _STRINGS: pa.list_(pa.string()), _JSON: pa.list_(pa.string())}
     schema = arrow_schema(kind)
+    none = type(None)
     arrays = []
     for name, t in _columns(kind):
         values = [r.get(name) for r in rows]
         if t == _STRING:
-            if any(type(v) is not str for v in values if v is not None):
+            if not set(map(type, values)) <= {str, none}:
                 return None
         elif t == _STRINGS:
-            if any(type(v) is not list or any(type(x) is not str for x in v) for v in values if v is not None):
+            if not (set(map(type, values)) <= {list, none}
+                    and set(map(type, chain.from_iterable(v for v in values if v is not None))) <= {str}):
                 return None
         else:
             values = cells.column(values)
@@ -383,6 +393,44 @@ def _write_parquet_datasets(path: str | Path, rows: list[dict[str, Any]], kind: 
 
 # -- the stage --------------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def in_forked_child(work: Callable[[], None], what: str) -> Iterator[None]:
+    """Run `work` in a forked child process while the block runs in this one; then wait for it.
+
+    Why: the parquet copies need only the rows already in memory and cost more than the JSONL copies
+    (pandas' import and ujson, pyarrow); on two cores the two overlap. A failing child prints its
+    traceback and the stage fails (StageError); a failing block interrupts the child (SIGINT, so its
+    atomic writes clean up) before the error propagates. Without `os.fork`, `work` runs after the block.
+    Fork before opening files or starting threads: the child gets a copy of both.
+    """
+    if not hasattr(os, "fork"):
+        yield
+        work()
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into the caller's code
+        code = 1
+        try:
+            work()
+            code = 0
+        except BaseException:  # reported here; the exit code tells the parent
+            traceback.print_exc()
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    try:
+        yield
+    except BaseException:
+        os.kill(pid, signal.SIGINT)
+        os.waitpid(pid, 0)
+        raise
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise StageError(f"{what} failed (exit status {os.waitstatus_to_exitcode(status)}; traceback above)")
+
+
 class _Lines:
     """JSONL lines for the two formats, spliced from pre-encoded parts: both lines of a trace start with
     the same seed fields, and a run's rows share a few tool-schema lists (most of chat.jsonl's bytes).
@@ -412,24 +460,29 @@ def main(cfg: DictConfig) -> None:
     with gc_paused():
         traces = list(read_jsonl(IN, Trace))
         all_tools = tool_schemas(None) if style.tools_in_prompt == "all" else None
-        lines = _Lines()
+        seeds: list[dict[str, Any]] = []
         sft: list[dict[str, Any]] = []
         chat: list[dict[str, Any]] = []
-        with atomic_open(out / "sft.jsonl") as sft_fh, atomic_open(out / "chat.jsonl") as chat_fh:
-            for t in traces:
-                seed = seed_fields(t)
-                steps = _steps_with_results(t)
-                s = {**seed, "instruction": t.question, "output": sft_output(t, style, steps)}
-                c = {**seed, **chat_fields(t, style, all_tools, steps)}
-                sft_line, chat_line = lines.pair(seed, s, c)
-                sft_fh.write(sft_line + "\n")
-                chat_fh.write(chat_line + "\n")
-                sft.append(s)
-                chat.append(c)
+        for t in traces:
+            seed = seed_fields(t)
+            steps = _steps_with_results(t)
+            seeds.append(seed)
+            sft.append({**seed, "instruction": t.question, "output": sft_output(t, style, steps)})
+            chat.append({**seed, **chat_fields(t, style, all_tools, steps)})
         del traces
-        cells = JsonCells()  # sft and chat rows share their reasoning steps
-        write_parquet(out / "sft.parquet", sft, "sft", cells)
-        write_parquet(out / "chat.parquet", chat, "chat", cells)
+
+        def write_parquets() -> None:
+            cells = JsonCells()  # sft and chat rows share their reasoning steps
+            write_parquet(out / "sft.parquet", sft, "sft", cells)
+            write_parquet(out / "chat.parquet", chat, "chat", cells)
+
+        with in_forked_child(write_parquets, "writing data/format/*.parquet"):
+            lines = _Lines()
+            with atomic_open(out / "sft.jsonl") as sft_fh, atomic_open(out / "chat.jsonl") as chat_fh:
+                for seed, s, c in zip(seeds, sft, chat, strict=True):
+                    sft_line, chat_line = lines.pair(seed, s, c)
+                    sft_fh.write(sft_line + "\n")
+                    chat_fh.write(chat_line + "\n")
     # The SFT text's tool tokens, for `tokenizer.add_special_tokens(...)` before training on sft.*.
     write_json(out / "special_tokens.json", {"additional_special_tokens": [
         style.tool_call_open, style.tool_call_close, style.tool_result_open, style.tool_result_close]})

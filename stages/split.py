@@ -27,7 +27,7 @@ from omegaconf import DictConfig
 
 from stages.app import ConfigError, stage_main
 from stages.filter import normalise_question
-from stages.format import JsonCells, write_parquet
+from stages.format import JsonCells, in_forked_child, write_parquet
 from stages.jsonl import DataError, atomic_open, dumps_compact, gc_paused, read_jsonl_dicts, write_json
 
 log = logging.getLogger("split")
@@ -186,13 +186,19 @@ def main(cfg: DictConfig) -> None:
         records = join_formats(list(read_jsonl_dicts(src / "sft.jsonl")), list(tools.read(src / "chat.jsonl")))
         train, val = split_records(records, float(scfg.get("val_fraction", 0.05)), int(scfg.get("seed", 0)))
         out = Path(OUT_DIR)
-        cells = JsonCells()
-        for name, rows in (("train", train), ("val", val)):
-            with atomic_open(out / f"{name}.jsonl") as fh:
-                for r in rows:
-                    fh.write(tools.line(r))
-                    fh.write("\n")
-            write_parquet(out / f"{name}.parquet", rows, "both", cells)
+        parts = (("train", train), ("val", val))
+
+        def write_parquets() -> None:
+            cells = JsonCells()  # the tool-schema dicts are shared (SharedTail)
+            for name, rows in parts:
+                write_parquet(out / f"{name}.parquet", rows, "both", cells)
+
+        with in_forked_child(write_parquets, "writing data/split/*.parquet"):
+            for name, rows in parts:
+                with atomic_open(out / f"{name}.jsonl") as fh:
+                    for r in rows:
+                        fh.write(tools.line(r))
+                        fh.write("\n")
     m = sizes(train, val)
     write_json(METRICS, m)
     log.info("split %d records: %d train, %d val", len(records), m["train"], m["val"])

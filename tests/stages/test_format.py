@@ -214,3 +214,32 @@ def test_jsonl_lines_are_the_rows_encoded(trace: Trace) -> None:
             seed_c = {k: v for k, v in row_c.items() if k not in ("messages", "tools")}
             assert lines.pair(seed_s, row_s, row_c)[0] == to_json_line(row_s)
             assert lines.pair(seed_c, row_s, row_c)[1] == to_json_line(row_c)
+
+
+def test_in_forked_child_waits_and_reports_failures(tmp_path: Path) -> None:
+    import time
+
+    from stages.app import StageError
+    from stages.format import in_forked_child
+    from stages.jsonl import atomic_open
+
+    def write(name: str, delay: float = 0.0) -> Any:
+        def work() -> None:
+            with atomic_open(tmp_path / name) as fh:
+                fh.write("x")
+                time.sleep(delay)
+        return work
+
+    with in_forked_child(write("ok.txt"), "ok"):
+        pass
+    assert (tmp_path / "ok.txt").read_text() == "x"
+
+    def fail() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(StageError, match="child work failed"), in_forked_child(fail, "child work"):
+        pass
+    with pytest.raises(RuntimeError, match="parent"), in_forked_child(write("slow.txt", 30), "slow"):
+        time.sleep(0.5)
+        raise RuntimeError("parent")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.txt"]  # the child's temporary file is gone
