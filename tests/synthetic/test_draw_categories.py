@@ -41,10 +41,11 @@ def test_a_category_repeating_an_earlier_ones_question_is_redrawn_in_order(
     monkeypatch.setattr(synthetic, "_load", lambda category: None)
     monkeypatch.setattr(synthetic, "templates_for", lambda category: [_clashing(category)])
     counts = {"physics_mechanics": 25, "logic": 20, "algebra": 15}
-    seen_a: set[str] = set()
-    seen_b: set[str] = set()
+    asked_before = "what is 5 + 1?"  # e.g. a dataset problem: no category may take it
+    seen_a, seen_b = {asked_before}, {asked_before}
     serial = _serial(counts, 0, seen_a)
     assert serial[1][3] > 0  # logic really met physics_mechanics' questions
+    assert all(p.question != "What is 5 + 1?" for _, problems, _, _ in serial for p in problems)
     assert _parallel(counts, 0, seen_b) == serial
     assert seen_b == seen_a
 
