@@ -65,6 +65,13 @@ def _primes_upto(n: int) -> np.ndarray:
     return np.flatnonzero(flags)
 
 
+def _nth_prime(n: int) -> int:
+    """The n-th prime (2 is the 1st) from the vectorised sieve, bounded by Rosser's theorem
+    p_n < n(ln n + ln ln n) for n ≥ 6 (SymPy's `prime` takes ~15 ms a call at these sizes)."""
+    bound = int(n * (math.log(n) + math.log(math.log(n)))) + 1 if n >= 6 else 13
+    return int(_primes_upto(bound)[n - 1])
+
+
 def _matpow(m: list[list[int]], e: int) -> list[list[int]]:
     """Exact integer matrix power by repeated squaring (the closed route for linear recurrences)."""
     size = len(m)
@@ -449,7 +456,7 @@ def primes(rng: random.Random, difficulty: str) -> Spec:
         q = pick(rng, ["What is the sum of all primes below or equal to {n}?", "Add up every prime p ≤ {n}."], n=n)
     elif kind == "nth":
         n = rng.randint(max(10, scale // 200), scale // 20)
-        ans = int(sp.prime(n))
+        ans = _nth_prime(n)
         q = pick(rng, ["What is the {n}th prime number?", "Find the {n}-th prime (2 is the 1st)."], n=n)
         q = q.replace("1th", "1st").replace("2th", "2nd").replace("3th", "3rd") if not (10 <= n % 100 <= 20) else q
     elif kind == "largest_factor":
@@ -1186,6 +1193,24 @@ def _(p: dict, b: TraceBuilder) -> str:
 
 
 # -- 13. Euler's method ----------------------------------------------------------------------------
+def _euler_exact(a: float, c: int, y0: int, h: Fraction, steps: int) -> float:
+    """Forward Euler for y' = a·y + c·t in exact rationals, rounded once at the end.
+
+    With a = A/B and h = P/Q, the k-th iterate is N_k / (Q²·(QB)^k) where
+    N_(k+1) = N_k·(QB + PA) + c·k·P²·(QB)^(k+1): integer products only, where `Fraction` would take a
+    gcd of ~700-digit numbers at every step. Same rational, and int / int rounds it correctly, so the
+    float is the one `float(Fraction)` gives.
+    """
+    fa = Fraction(a)
+    big_a, big_b, p, q = fa.numerator, fa.denominator, h.numerator, h.denominator
+    qb = q * big_b
+    num, scale = y0 * q * q, 1  # scale = (QB)^k
+    for k in range(steps):
+        scale *= qb
+        num = num * (qb + p * big_a) + c * k * p * p * scale
+    return num / (q * q * scale)
+
+
 @template(CAT, "euler_ode", tools=PY)
 def euler_ode(rng: random.Random, difficulty: str) -> Spec:
     a = rng.choice([-2, -1, -0.5, 0.5, 1])
@@ -1194,18 +1219,14 @@ def euler_ode(rng: random.Random, difficulty: str) -> Spec:
     h = {"easy": 0.1, "medium": 0.05, "hard": 0.01}[difficulty]
     t_end = rng.choice([1, 2]) if difficulty != "hard" else rng.choice([1, 2, 3])
     steps = round(t_end / h)
-    fa, fc, fh = Fraction(a), Fraction(c), Fraction(h).limit_denominator(1000)
-    y, t = Fraction(y0), Fraction(0)
-    for _ in range(steps):
-        y = y + fh * (fa * y + fc * t)
-        t += fh
+    y = _euler_exact(a, c, y0, Fraction(h).limit_denominator(1000), steps)
     ay = {1: "y", -1: "-y"}.get(a, f"{num(a)}*y")
     ct = "t" if abs(c) == 1 else f"{abs(c)}*t"
     rhs = f"{ay} {'+' if c > 0 else '-'} {ct}" if c else ay
     q = pick(rng, ["Use Euler's method with step h = {h} to approximate y({T}) for y' = {f}, y(0) = {y0}. Give 8 "
                    "decimals.", "Approximate the solution of dy/dt = {f} with y(0) = {y0} at t = {T} using the forward "
                    "Euler method (h = {h}), to 8 decimal places."], h=h, T=t_end, f=rhs.replace("*", ""), y0=y0)
-    return Spec(q, {"rhs": rhs, "y0": y0, "h": h, "steps": steps, "a": a, "c": c, "T": t_end}, f"{float(y):.8f}")
+    return Spec(q, {"rhs": rhs, "y0": y0, "h": h, "steps": steps, "a": a, "c": c, "T": t_end}, f"{y:.8f}")
 
 
 @euler_ode.solver

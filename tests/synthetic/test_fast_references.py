@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from fractions import Fraction
 
 import pytest
 import sympy as sp
 
 from stages.synthetic.logic import _digit_checker, _digit_clues
-from stages.synthetic.numerical import _dice_hits, _fib_mod, _pi_hits
+from stages.synthetic.numerical import _dice_hits, _euler_exact, _fib_mod, _nth_prime, _pi_hits
 
 
 def _pi_loop(seed: int, n: int) -> int:
@@ -37,6 +38,30 @@ def test_fibonacci_mod_matches_sympy() -> None:
     for n in [*range(60), *(rng.randint(60, 10**5) for _ in range(40))]:
         for m in (1, 2, 7, 10, 97, 1000, 10**9 + 7):
             assert _fib_mod(n, m) == int(sp.fibonacci(n) % m)
+
+
+def test_nth_prime_matches_sympy() -> None:
+    rng = random.Random(1)
+    for n in [*range(1, 400), *(rng.randint(400, 50_000) for _ in range(30))]:
+        assert _nth_prime(n) == int(sp.prime(n))
+
+
+def _euler_fractions(a: float, c: int, y0: int, h: float, steps: int) -> float:
+    fa, fc, fh = Fraction(a), Fraction(c), Fraction(h).limit_denominator(1000)
+    y, t = Fraction(y0), Fraction(0)
+    for _ in range(steps):
+        y = y + fh * (fa * y + fc * t)
+        t += fh
+    return float(y)
+
+
+def test_euler_matches_fraction_arithmetic() -> None:
+    rng = random.Random(2)
+    for _ in range(300):
+        a, c, y0 = rng.choice([-2, -1, -0.5, 0.5, 1]), rng.randint(-3, 3), rng.randint(-3, 5)
+        h = rng.choice([0.1, 0.05, 0.01])
+        steps = round(rng.choice([1, 2, 3]) / h)
+        assert _euler_exact(a, c, y0, Fraction(h).limit_denominator(1000), steps) == _euler_fractions(a, c, y0, h, steps)
 
 
 def test_digit_clues_are_checked_as_written() -> None:
