@@ -6,10 +6,11 @@ scrubbed environment). Why a zygote: importing numpy + sympy costs ~370 ms, fork
 already has them costs ~2 ms, so every task gets a fresh process without paying for the imports.
 
 Protocol with the parent (over the zygote's stdin/stdout, which are moved away from fds 0/1 so that
-nothing else can write into them): each message is a 4-byte big-endian length and a JSON object.
-  zygote -> parent, once:   {"ready": true, "pid": ..., "uid_drop": bool, "vm_kb": int}
-  parent -> zygote:         {"code": str, "timeout": float, "memory_mb": int, "max_output": int, ...}
-  zygote -> parent:         {"stdout": str, "error": str|null, "timed_out": bool, "truncated": bool, ...}
+nothing else can write into them): each message is a 4-byte big-endian length and a payload.
+  zygote -> parent, once:   JSON {"ready": true, "pid": ..., "uid_drop": bool, "vm_kb": int}
+  parent -> zygote:         struct `cfg["request_format"]` (timeout, memory_mb, max_output, ...), then
+                            the code as UTF-8; forwarded as is to the child
+  zygote -> parent:         JSON {"stdout": str, "error": str|null, "timed_out": bool, "truncated": bool, ...}
 
 The child (one per task): new session, stdin from /dev/null, stdout+stderr into a pipe the zygote
 reads, every other descriptor closed (so user code cannot reach the protocol pipe), its own temp dir
@@ -70,8 +71,13 @@ def read_frame(fd: int) -> bytes:
     return head + _read_exact(fd, struct.unpack(">I", head)[0])
 
 
-def read_msg(fd: int) -> dict:
-    return json.loads(read_frame(fd)[4:])
+def decode_request(frame: bytes, cfg: dict, with_code: bool = True) -> dict:
+    """A request framed by the parent: `cfg["request_format"]` numbers, then the code as UTF-8."""
+    header = cfg["request_header"]
+    req = dict(zip(cfg["request_fields"], header.unpack_from(frame, 4), strict=True))
+    if with_code:
+        req["code"] = frame[4 + header.size:].decode("utf-8", "surrogatepass")
+    return req
 
 
 def write_msg(fd: int, obj: dict) -> None:
@@ -275,7 +281,7 @@ def _run_child(cfg: dict, task_dir: str, req_r: int, out_w: int, res_w: int, rul
         finally:
             os._exit(70)
     try:
-        req = read_msg(4)
+        req = decode_request(read_frame(4), cfg)
     except BaseException:  # noqa: BLE001 - no request coming (the zygote is shutting down)
         os._exit(0)
     os.close(4)
@@ -316,12 +322,19 @@ def _run_child(cfg: dict, task_dir: str, req_r: int, out_w: int, res_w: int, rul
             except BaseException:  # noqa: BLE001
                 pass
         # Tagged with our pid: processes the code forked share this pipe and may write here too.
-        result["pid"] = os.getpid()
-        os.write(3, b"\n" + json.dumps(result).encode()[:60000] + b"\n")
+        # The same JSON as json.dumps(result), written out by hand: json.dumps runs enough Python
+        # to cost the child dozens of copy-on-write faults.
+        error = result["error"]
+        line = (f'{{"error": {"null" if error is None else _json_string(error)}, '
+                f'"timed_out": {"true" if result["timed_out"] else "false"}, "pid": {os.getpid()}}}')
+        os.write(3, b"\n" + line.encode()[:60000] + b"\n")
         for fd in (1, 2, 3):  # EOF for the zygote now, not after the kernel tears this process down
             os.close(fd)
     finally:
         os._exit(0)
+
+
+_json_string = json.encoder.encode_basestring_ascii  # a str as a JSON string literal, quotes included
 
 
 def _error_line(exc: BaseException) -> str:
@@ -516,7 +529,7 @@ def _run_task(message: bytes, cfg: dict, pending: dict) -> tuple[dict, Callable[
     finally:
         os.close(pending["req_w"])
     _await_exit(pid, started + QUIET_WAIT)
-    req = json.loads(message[4:])
+    req = decode_request(message, cfg, with_code=False)
     deadline = started + float(req["timeout"]) + GRACE
 
     max_output = int(req["max_output"])
@@ -643,6 +656,7 @@ def _compact_memory() -> None:
 
 def main() -> None:
     cfg = json.loads(sys.argv[1])
+    cfg["request_header"] = struct.Struct(cfg["request_format"])
     for key, val in cfg["env"].items():
         os.environ[key] = val  # e.g. OPENBLAS_NUM_THREADS=1 before numpy loads its BLAS
     # Move the protocol pipe off fds 0/1 so stray prints from imports cannot corrupt it.
