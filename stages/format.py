@@ -431,26 +431,32 @@ def in_forked_child(work: Callable[[], None], what: str) -> Iterator[None]:
         raise StageError(f"{what} failed (exit status {os.waitstatus_to_exitcode(status)}; traceback above)")
 
 
+NEWLINE = os.linesep.encode()  # what a text-mode file writes for "\n"
+
+
 class _Lines:
-    """JSONL lines for the two formats, spliced from pre-encoded parts: both lines of a trace start with
-    the same seed fields, and a run's rows share a few tool-schema lists (most of chat.jsonl's bytes).
-    `{**a, "k": v}` encodes as `enc(a)[:-1] + ',"k":' + enc(v) + "}"` when `a` is non-empty and has no
-    key "k", so the lines are exactly `to_json_line` of the rows."""
+    """JSONL lines (UTF-8 bytes) for the two formats, spliced from pre-encoded parts: both lines of a
+    trace start with the same seed fields, and a run's rows share a few tool-schema lists (most of
+    chat.jsonl's bytes, encoded once). `{**a, "k": v}` encodes as `enc(a)[:-1] + ',"k":' + enc(v) + "}"`
+    when `a` is non-empty and has no key "k", so the lines are exactly `to_json_line` of the rows."""
 
     def __init__(self) -> None:
-        self._tools: dict[tuple[int, ...], tuple[list[Any], str]] = {}
+        self._tools: dict[tuple[int, ...], tuple[list[Any], bytes]] = {}
 
-    def tools_json(self, schemas: list[dict[str, Any]]) -> str:
+    def tools_tail(self, schemas: list[dict[str, Any]]) -> bytes:
+        """`"tools":[...]}` and the newline."""
         key = tuple(map(id, schemas))
         hit = self._tools.get(key)
-        if hit is None:
-            hit = self._tools[key] = (schemas, dumps_compact(schemas))  # holds the dicts: ids stay unique
+        if hit is None:  # holds the dicts, so their ids stay unique
+            hit = self._tools[key] = (schemas, f'"tools":{dumps_compact(schemas)}}}'.encode() + NEWLINE)
         return hit[1]
 
-    def pair(self, seed: dict[str, Any], sft: dict[str, Any], chat: dict[str, Any]) -> tuple[str, str]:
-        head = dumps_compact(seed)[:-1]
-        return (f'{head},"instruction":{dumps_compact(sft["instruction"])},"output":{dumps_compact(sft["output"])}}}',
-                f'{head},"messages":{dumps_compact(chat["messages"])},"tools":{self.tools_json(chat["tools"])}}}')
+    def pair(self, seed: dict[str, Any], sft: dict[str, Any], chat: dict[str, Any]) -> tuple[bytes, bytes]:
+        head = dumps_compact(seed)[:-1].encode()
+        sft_tail = f',"instruction":{dumps_compact(sft["instruction"])},"output":{dumps_compact(sft["output"])}}}'
+        chat_mid = f',"messages":{dumps_compact(chat["messages"])},'
+        return (b"".join((head, sft_tail.encode(), NEWLINE)),
+                b"".join((head, chat_mid.encode(), self.tools_tail(chat["tools"]))))
 
 
 @stage_main
@@ -478,11 +484,11 @@ def main(cfg: DictConfig) -> None:
 
         with in_forked_child(write_parquets, "writing data/format/*.parquet"):
             lines = _Lines()
-            with atomic_open(out / "sft.jsonl") as sft_fh, atomic_open(out / "chat.jsonl") as chat_fh:
+            with atomic_open(out / "sft.jsonl", "wb") as sft_fh, atomic_open(out / "chat.jsonl", "wb") as chat_fh:
                 for seed, s, c in zip(seeds, sft, chat, strict=True):
                     sft_line, chat_line = lines.pair(seed, s, c)
-                    sft_fh.write(sft_line + "\n")
-                    chat_fh.write(chat_line + "\n")
+                    sft_fh.write(sft_line)
+                    chat_fh.write(chat_line)
     # The SFT text's tool tokens, for `tokenizer.add_special_tokens(...)` before training on sft.*.
     write_json(out / "special_tokens.json", {"additional_special_tokens": [
         style.tool_call_open, style.tool_call_close, style.tool_result_open, style.tool_result_close]})

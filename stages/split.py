@@ -27,7 +27,7 @@ from omegaconf import DictConfig
 
 from stages.app import ConfigError, stage_main
 from stages.filter import normalise_question
-from stages.format import JsonCells, in_forked_child, write_parquet
+from stages.format import NEWLINE, JsonCells, in_forked_child, write_parquet
 from stages.jsonl import DataError, atomic_open, dumps_compact, gc_paused, read_jsonl_dicts, write_json
 
 log = logging.getLogger("split")
@@ -57,10 +57,10 @@ def split_records(records: list[dict[str, Any]], val_fraction: float, seed: int
     if not 0.0 <= val_fraction < 1.0:
         raise ConfigError(f"split.val_fraction must be in [0, 1), not {val_fraction}")
     # A group's category is that of its first record, so a question shared across categories stays whole.
+    record_keys = [normalise_question(r["question"]) for r in records]
     group_cat: dict[str, str] = {}
     group_size: dict[str, int] = defaultdict(int)
-    for r in records:
-        key = normalise_question(r["question"])
+    for r, key in zip(records, record_keys, strict=True):
         group_cat.setdefault(key, r["category"])
         group_size[key] += 1
     by_cat: dict[str, list[str]] = defaultdict(list)
@@ -88,8 +88,8 @@ def split_records(records: list[dict[str, Any]], val_fraction: float, seed: int
         random.Random(f"{seed}:{cat}").shuffle(keys)
         val_groups.add(keys[0])
     train, val = [], []
-    for r in records:
-        (val if normalise_question(r["question"]) in val_groups else train).append(r)
+    for r, key in zip(records, record_keys, strict=True):
+        (val if key in val_groups else train).append(r)
     return train, val
 
 
@@ -119,7 +119,7 @@ class SharedTail:
         self.key = key
         self._marker = f',"{key}":'
         self._values: dict[str, Any] = {}                # compact JSON text -> the value parsed once
-        self._texts: dict[int, tuple[Any, str]] = {}     # id(value) -> (value, compact JSON text)
+        self._tails: dict[int, tuple[Any, bytes]] = {}   # id(value) -> (value, `"<key>":<text>}` + newline)
 
     def read(self, path: Path) -> Iterator[Any]:
         with path.open(encoding="utf-8") as fh:
@@ -160,18 +160,19 @@ class SharedTail:
             text = dumps_compact(value)
             if body.endswith(f"{self._marker}{text}}}") and text not in self._values:
                 self._values[text] = value
-                self._texts[id(value)] = (value, text)
+                self._tails[id(value)] = (value, f'"{self.key}":{text}}}'.encode() + NEWLINE)
 
-    def line(self, rec: dict[str, Any]) -> str:
-        """`to_json_line(rec)`, reusing the text of a shared last value."""
+    def line(self, rec: dict[str, Any]) -> bytes:
+        """`to_json_line(rec)` and a newline as UTF-8 (as a text-mode file writes them), reusing the
+        encoded text of a shared last value."""
         if rec and next(reversed(rec)) == self.key:
-            hit = self._texts.get(id(rec[self.key]))
+            hit = self._tails.get(id(rec[self.key]))
             if hit is not None and hit[0] is rec[self.key]:
                 head = dict(rec)
                 del head[self.key]
                 if head:
-                    return f"{dumps_compact(head)[:-1]}{self._marker}{hit[1]}}}"
-        return dumps_compact(rec)
+                    return dumps_compact(head)[:-1].encode() + b"," + hit[1]
+        return dumps_compact(rec).encode() + NEWLINE
 
 
 @stage_main
@@ -195,10 +196,9 @@ def main(cfg: DictConfig) -> None:
 
         with in_forked_child(write_parquets, "writing data/split/*.parquet"):
             for name, rows in parts:
-                with atomic_open(out / f"{name}.jsonl") as fh:
+                with atomic_open(out / f"{name}.jsonl", "wb") as fh:
                     for r in rows:
                         fh.write(tools.line(r))
-                        fh.write("\n")
     m = sizes(train, val)
     write_json(METRICS, m)
     log.info("split %d records: %d train, %d val", len(records), m["train"], m["val"])

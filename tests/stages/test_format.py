@@ -197,8 +197,13 @@ def test_parquet_values_datasets_would_coerce_go_through_datasets(trace: Trace, 
 
 
 def test_jsonl_lines_are_the_rows_encoded(trace: Trace) -> None:
+    import os
+
     from stages.format import _Lines, chat_fields, seed_fields, sft_output
     from stages.jsonl import to_json_line
+
+    def line(row: dict[str, Any]) -> bytes:  # what a text-mode file writes for `to_json_line(row) + "\n"`
+        return (to_json_line(row) + os.linesep).encode()
 
     lines = _Lines()
     for style in (Style(), Style(tools_in_prompt="used", arguments="object", system_prompt="")):
@@ -208,12 +213,12 @@ def test_jsonl_lines_are_the_rows_encoded(trace: Trace) -> None:
         s = {**seed, "instruction": t.question, "output": sft_output(t, style)}
         c = {**seed, **chat_fields(t, style, tool_schemas(None))}
         assert s == to_sft(t, style) and c == to_chat(t, style, tool_schemas(None))
-        assert lines.pair(seed, s, c) == (to_json_line(s), to_json_line(c))
+        assert lines.pair(seed, s, c) == (line(s), line(c))
         for row_s, row_c in zip(sft, chat, strict=True):
             seed_s = {k: v for k, v in row_s.items() if k not in ("instruction", "output")}
             seed_c = {k: v for k, v in row_c.items() if k not in ("messages", "tools")}
-            assert lines.pair(seed_s, row_s, row_c)[0] == to_json_line(row_s)
-            assert lines.pair(seed_c, row_s, row_c)[1] == to_json_line(row_c)
+            assert lines.pair(seed_s, row_s, row_c)[0] == line(row_s)
+            assert lines.pair(seed_c, row_s, row_c)[1] == line(row_c)
 
 
 def test_in_forked_child_waits_and_reports_failures(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -115,8 +116,8 @@ def test_shared_tail_reads_and_writes_what_plain_json_does(tmp_path) -> None:
     assert got[4]["tools"] is got[2]["tools"]
     for r in got:
         if isinstance(r, dict):
-            assert tail.line(r) == to_json_line(r)
-            assert tail.line({**r, "more": 1}) == to_json_line({**r, "more": 1})
+            assert tail.line(r) == (to_json_line(r) + os.linesep).encode()
+            assert tail.line({**r, "more": 1}) == (to_json_line({**r, "more": 1}) + os.linesep).encode()
 
     for bad in (enc[1][:-1], '{"id":"8","nested":{"a":1' + tail_a):  # truncated; the tail closing a nested object
         path.write_text(enc[0] + "\n" + bad + "\n", encoding="utf-8")
