@@ -124,17 +124,8 @@ def landlock_abi() -> int:
     return _ABI[0]
 
 
-def landlock_ruleset(read_dirs: list[str], write_dirs: list[str], dev_dirs: list[str]) -> int | None:
-    """A Landlock ruleset fd allowing reads of `read_dirs`, everything in `write_dirs`, device use
-    under `dev_dirs`, no TCP bind/connect, and (ABI >= 6) no signals to processes outside the
-    sandbox; None when Landlock is unavailable. Built by the zygote before it forks the task's
-    child, so the child only has to call `landlock_restrict(fd)`: the same ruleset as building it in
-    the child, without the child paying for it in copy-on-write page faults."""
-    abi = landlock_abi()
-    if abi < 1:
-        return None
-    libc = _libc()
-    assert libc is not None
+def _landlock_access(abi: int) -> tuple[int, bytes, int]:
+    """(every filesystem right this ABI knows, the ruleset attribute, its size)."""
     fs_all = (1 << 13) - 1  # ABI 1: EXECUTE .. MAKE_SYM
     if abi >= 2:
         fs_all |= 1 << 13  # REFER
@@ -144,28 +135,83 @@ def landlock_ruleset(read_dirs: list[str], write_dirs: list[str], dev_dirs: list
         fs_all |= LL_IOCTL_DEV
     net_all = 0b11 if abi >= 4 else 0  # BIND_TCP | CONNECT_TCP, with no rule allowing either
     scoped = 0b11 if abi >= 6 else 0  # abstract unix sockets | signals
-    attr = struct.pack("<QQQ", fs_all, net_all, scoped)
-    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    return fs_all, struct.pack("<QQQ", fs_all, net_all, scoped), 24 if abi >= 6 else 16 if abi >= 4 else 8
+
+
+def _add_rule(ruleset: int, path: str, access: int) -> int | None:
+    """Allow `access` beneath `path`; returns the O_PATH fd the rule was made from (None if `path`
+    does not exist on this system)."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return None
+    rule = ctypes.create_string_buffer(struct.pack("<Qi", access, fd), 12)
+    libc = _libc()
+    assert libc is not None
+    if libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), rule, ctypes.c_uint32(0)) != 0:
+        err = ctypes.get_errno()
+        os.close(fd)
+        raise OSError(err, f"landlock_add_rule({path}) failed")
+    return fd
+
+
+# The rules that are the same for every task, kept as rule buffers whose directory fds stay open:
+# built once per zygote, then added to each task's ruleset with one system call apiece.
+_STATIC_RULES: dict[tuple, list] = {}
+
+
+def _static_rules(ruleset: int, read_dirs: list[str], dev_dirs: list[str], fs_all: int) -> list:
+    """Add the read and device rules to `ruleset`, returning them as (path, rule buffer) pairs for
+    reuse; their O_PATH fds stay open for the zygote's lifetime (children close them at start)."""
+    read = LL_EXECUTE | LL_READ_FILE | LL_READ_DIR
+    dev = read | LL_WRITE_FILE | (fs_all & (LL_TRUNCATE | LL_IOCTL_DEV))
+    rules: list = []
+    fds: list[int] = []
+    try:
+        for dirs, access in ((read_dirs, read), (dev_dirs, dev)):
+            for path in dirs:
+                fd = _add_rule(ruleset, path, access & fs_all)
+                if fd is not None:
+                    fds.append(fd)
+                    rules.append((path, ctypes.create_string_buffer(struct.pack("<Qi", access & fs_all, fd), 12)))
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return rules
+
+
+def landlock_ruleset(read_dirs: list[str], write_dirs: list[str], dev_dirs: list[str]) -> int | None:
+    """A Landlock ruleset fd allowing reads of `read_dirs`, everything in `write_dirs`, device use
+    under `dev_dirs`, no TCP bind/connect, and (ABI >= 6) no signals to processes outside the
+    sandbox; None when Landlock is unavailable. Built by the zygote before it forks the task's
+    child, so the child only has to call `landlock_restrict(fd)`: the same ruleset as building it in
+    the child, without the child paying for it in copy-on-write page faults. A fresh ruleset per
+    task (rules cannot be removed from one); only the task's own directory differs."""
+    abi = landlock_abi()
+    if abi < 1:
+        return None
+    libc = _libc()
+    assert libc is not None
+    fs_all, attr, size = _landlock_access(abi)
     buf = ctypes.create_string_buffer(attr, 24)
     ruleset = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, buf, ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
-    read = LL_EXECUTE | LL_READ_FILE | LL_READ_DIR
+    key = (tuple(read_dirs), tuple(dev_dirs))
     try:
-        for dirs, access in ((read_dirs, read), (write_dirs, fs_all),
-                             (dev_dirs, read | LL_WRITE_FILE | (fs_all & (LL_TRUNCATE | LL_IOCTL_DEV)))):
-            for path in dirs:
-                try:
-                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-                except OSError:
-                    continue  # absent on this system
-                try:
-                    rule = ctypes.create_string_buffer(struct.pack("<Qi", access & fs_all, fd), 12)
-                    if libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), rule,
-                                    ctypes.c_uint32(0)) != 0:
-                        raise OSError(ctypes.get_errno(), f"landlock_add_rule({path}) failed")
-                finally:
-                    os.close(fd)
+        static = _STATIC_RULES.get(key)
+        if static is None:
+            _STATIC_RULES[key] = _static_rules(ruleset, read_dirs, dev_dirs, fs_all)  # added here too
+        else:
+            for path, rule in static:
+                if libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), rule,
+                                ctypes.c_uint32(0)) != 0:
+                    raise OSError(ctypes.get_errno(), f"landlock_add_rule({path}) failed")
+        for path in write_dirs:
+            fd = _add_rule(ruleset, path, fs_all)
+            if fd is not None:
+                os.close(fd)
     except BaseException:
         os.close(ruleset)
         raise
