@@ -400,19 +400,23 @@ def in_forked_child(work: Callable[[], None], what: str) -> Iterator[None]:
     Why: the parquet copies need only the rows already in memory and cost more than the JSONL copies
     (pandas' import and ujson, pyarrow); on two cores the two overlap. A failing child prints its
     traceback and the stage fails (StageError); a failing block interrupts the child (SIGINT, so its
-    atomic writes clean up) before the error propagates. Without `os.fork`, `work` runs after the block.
+    atomic writes clean up) before the error propagates. Without a fork, `work` runs after the block.
     Fork before opening files or starting threads: the child gets a copy of both.
     """
-    if not hasattr(os, "fork"):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork() if hasattr(os, "fork") else -1
+    except OSError:  # no process to spare
+        pid = -1
+    if pid < 0:
         yield
         work()
         return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
     if pid == 0:  # the child: never return into the caller's code
         code = 1
         try:
+            signal.signal(signal.SIGINT, _interrupt_once)  # Ctrl-C and the parent's SIGINT may both come
             work()
             code = 0
         except BaseException:  # reported here; the exit code tells the parent
@@ -429,6 +433,12 @@ def in_forked_child(work: Callable[[], None], what: str) -> Iterator[None]:
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise StageError(f"{what} failed (exit status {os.waitstatus_to_exitcode(status)}; traceback above)")
+
+
+def _interrupt_once(signum: int, frame: Any) -> None:
+    """KeyboardInterrupt the first time; later interrupts must not cut short the clean-up it starts."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 NEWLINE = os.linesep.encode()  # what a text-mode file writes for "\n"
