@@ -263,6 +263,7 @@ _DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digit -> "0"
 
 
 def _may_not_reload(texts: list[str]) -> bool:
+    """True if some text might fail that check (then each is checked as `datasets` does)."""
     return (b"0" * 19 in "\n".join(texts).encode().translate(_DIGITS)
             or any(len(t) >= 2048 and t.count("[") + t.count("{") >= 1024 for t in texts))
 
@@ -278,7 +279,7 @@ class JsonCells:
 
     def column(self, values: list[Any]) -> list[list[str] | None] | None:
         """Cell texts per row of a `List(Json())` column, as `datasets` encodes them; None if a value is
-        not None or a list of dicts (left to `datasets`)."""
+        neither None nor a list of dicts (left to `datasets`)."""
         if not set(map(type, values)) <= {list, type(None)}:
             return None
         seen = self._seen
