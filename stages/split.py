@@ -107,8 +107,8 @@ def sizes(train: list[dict[str, Any]], val: list[dict[str, Any]]) -> dict[str, A
 class SharedTail:
     """JSONL lines that end with the same big field, parsed and re-encoded once per distinct value.
 
-    Every chat.jsonl line ends with `"tools": [...]`, the tool schemas (~7 kB, the same in every line
-    by default): nine tenths of the file. A line whose text ends with `,"<key>":<text>}` for a `<text>`
+    Every chat.jsonl line ends with `"tools": [...]`, one of a few tool-schema lists (up to ~7 kB): most
+    of the file. A line whose text ends with `,"<key>":<text>}` for a `<text>`
     already seen is parsed without that tail and given the value parsed before (shared: not to be
     mutated). That is exactly what `json.loads` of the whole line gives when the rest parses as a
     non-empty object without `<key>`: the tail can then only be the object's last member. Any other
@@ -190,7 +190,7 @@ def main(cfg: DictConfig) -> None:
         parts = (("train", train), ("val", val))
 
         def write_parquets() -> None:
-            cells = JsonCells()  # the tool-schema dicts are shared (SharedTail)
+            cells = JsonCells()  # rows share the tool-schema lists SharedTail parsed once
             for name, rows in parts:
                 write_parquet(out / f"{name}.parquet", rows, "both", cells)
 
