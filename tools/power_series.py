@@ -18,11 +18,15 @@ compare both paths on a grid of expressions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
-import sympy as sp
+from tools.registry import LazyModule
 
-Coeffs = list[sp.Rational]
+sp = LazyModule("sympy")  # loaded with the first series, not with the tool catalogue
+
+Coeffs = list[Any]  # SymPy Rationals
 
 
 class _Unsupported(Exception):
@@ -74,7 +78,7 @@ def _int_power(a: Coeffs, k: int, n: int) -> Coeffs:
     return result
 
 
-def _compose(outer: Callable[[int], sp.Rational], g: Coeffs, n: int) -> Coeffs:
+def _compose(outer: Callable[[int], Any], g: Coeffs, n: int) -> Coeffs:
     """sum_k outer(k) * g**k for g with g[0] == 0 (the outer function's Maclaurin coefficients)."""
     if g[0] != 0:
         raise _Unsupported("inner series must start at 0")
@@ -89,36 +93,38 @@ def _compose(outer: Callable[[int], sp.Rational], g: Coeffs, n: int) -> Coeffs:
     return out
 
 
-def _exp_c(k: int) -> sp.Rational:
+def _exp_c(k: int) -> Any:
     return sp.Integer(1) / sp.factorial(k)
 
 
-def _sin_c(k: int) -> sp.Rational:
+def _sin_c(k: int) -> Any:
     return sp.Integer(0) if k % 2 == 0 else sp.Integer(-1) ** ((k - 1) // 2) / sp.factorial(k)
 
 
-def _cos_c(k: int) -> sp.Rational:
+def _cos_c(k: int) -> Any:
     return sp.Integer(0) if k % 2 else sp.Integer(-1) ** (k // 2) / sp.factorial(k)
 
 
-def _sinh_c(k: int) -> sp.Rational:
+def _sinh_c(k: int) -> Any:
     return sp.Integer(0) if k % 2 == 0 else sp.Integer(1) / sp.factorial(k)
 
 
-def _cosh_c(k: int) -> sp.Rational:
+def _cosh_c(k: int) -> Any:
     return sp.Integer(0) if k % 2 else sp.Integer(1) / sp.factorial(k)
 
 
-def _atan_c(k: int) -> sp.Rational:
+def _atan_c(k: int) -> Any:
     return sp.Integer(0) if k % 2 == 0 else sp.Integer(-1) ** ((k - 1) // 2) / sp.Integer(k)
 
 
-def _log1p_c(k: int) -> sp.Rational:
+def _log1p_c(k: int) -> Any:
     return sp.Integer(0) if k == 0 else sp.Integer(-1) ** (k + 1) / sp.Integer(k)
 
 
-_ZERO_START = {sp.exp: _exp_c, sp.sin: _sin_c, sp.cos: _cos_c, sp.sinh: _sinh_c, sp.cosh: _cosh_c,
-               sp.atan: _atan_c}
+@functools.cache
+def _zero_start() -> dict[Any, Callable[[int], Any]]:
+    """Functions expanded by composition with a series starting at 0, and their Maclaurin coefficients."""
+    return {sp.exp: _exp_c, sp.sin: _sin_c, sp.cos: _cos_c, sp.sinh: _sinh_c, sp.cosh: _cosh_c, sp.atan: _atan_c}
 
 
 def _series(e: sp.Expr, x: sp.Symbol, n: int) -> Coeffs:
@@ -144,8 +150,9 @@ def _series(e: sp.Expr, x: sp.Symbol, n: int) -> Coeffs:
             return _power(_series(base, x, n), exp_, n)
         raise _Unsupported("symbolic exponent")
     func = type(e)
-    if func in _ZERO_START and len(e.args) == 1:
-        return _compose(_ZERO_START[func], _series(e.args[0], x, n), n)
+    outer = _zero_start().get(func)
+    if outer is not None and len(e.args) == 1:
+        return _compose(outer, _series(e.args[0], x, n), n)
     if func is sp.log and len(e.args) == 1:
         g = _series(e.args[0], x, n)
         if g[0] != 1:

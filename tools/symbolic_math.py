@@ -21,14 +21,16 @@ import json
 import re
 from typing import Any, Literal
 
-import sympy as sp
 from pydantic import AliasChoices, Field, field_validator
 
 from tools import expr as _expr
 from tools.expr import ExprError, to_sympy, to_sympy_matrix
 from tools.fmt import fmt_number, json_number
 from tools.power_series import limit_at_zero, maclaurin
-from tools.registry import OpArgs, Tool, ToolError, ToolResult
+from tools.registry import LazyModule, OpArgs, Tool, ToolError, ToolResult
+
+# Imported on first use: every stage loads the tool catalogue (names, schemas), only workers run ops.
+sp = LazyModule("sympy")
 
 TOOL = Tool(
     "symbolic_math",
