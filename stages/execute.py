@@ -5,6 +5,12 @@ reason, never a crash), runs format + execution layers in a thread pool (tool ca
 runtime's worker processes, so threads overlap them), and the answer layer in the main thread (so
 LaTeX answers may use math-verify, whose timeout needs `signal.alarm`). Output order = input order.
 
+The verification is CPU-bound Python (pydantic, text comparison, SymPy), so `main` splits the input
+into chunks verified by `processes` forked worker processes (default: one per CPU), each running the
+same thread pool + main-thread answer layer on its chunk; chunks come back in input order, already
+serialised, with their tallies. Every record's verdict depends on that record alone, so the output is
+byte-identical whatever the number of processes.
+
 Writes `data/execute/traces.jsonl` (every record, with `verdict`) and `metrics/execute.json` with the
 seed plan's quality metrics: valid JSON rate, tool call syntax correctness, tool result match rate,
 answer accuracy, and counts.
@@ -12,17 +18,22 @@ answer accuracy, and counts.
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
+import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
 from omegaconf import DictConfig
 
 from stages.app import ConfigError, stage_main
-from stages.jsonl import DataError, write_json, write_jsonl
+from stages.jsonl import DataError, atomic_open, to_json_line, write_json, write_jsonl
 from stages.schema import Trace
 from stages.verify.layers import Options, parse_record, verify_answer, verify_structure
 
@@ -36,7 +47,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def ordered_map(pool: ThreadPoolExecutor, func: Callable[[T], R], items: Iterable[T], window: int) -> Iterator[R]:
+def ordered_map(pool: Executor, func: Callable[[T], R], items: Iterable[T], window: int) -> Iterator[R]:
     """Like `pool.map` but consumes `items` lazily, keeping at most `window` tasks in flight."""
     inflight: deque[Future[R]] = deque()
     for item in items:
@@ -103,6 +114,17 @@ class Tally:
         cat = self.per_category.setdefault(t.category, Counter())
         cat["records"] += 1
         cat["passed"] += v.ok
+
+    def merge(self, other: Tally) -> None:
+        """Add a later chunk's counts (as if its traces had been `add`ed here, in order).
+
+        Counters keep first-insertion order, which `failure_reasons` uses to order ties, so chunks must
+        be merged in input order.
+        """
+        self.c.update(other.c)
+        self.reasons.update(other.reasons)
+        for cat, counts in other.per_category.items():
+            self.per_category.setdefault(cat, Counter()).update(counts)
 
     def metrics(self) -> dict[str, Any]:
         c = self.c
@@ -199,20 +221,111 @@ def _crashed(trace: Trace, exc: Exception) -> Trace:
     return trace
 
 
+# -- worker processes ------------------------------------------------------------------------------
+
+CHUNK_LINES = 100  # lines per task sent to a worker process (small enough to keep both busy to the end)
+
+_job: tuple[Options, int, Callable[[str, dict[str, Any]], Any]] | None = None
+
+
+def _init_process(opts: Options, workers: int, runner: Callable[[str, dict[str, Any]], Any],
+                  tool_workers: int) -> None:
+    global _job
+    _job = (opts, workers, runner)  # inherited through fork, never pickled
+    # Each process starts its own tool workers on a cache miss: share the default number between them,
+    # so a cold-cache run starts as many tool processes as a single-process run would.
+    os.environ.setdefault("TOOLTRACE_TOOL_WORKERS", str(tool_workers))
+
+
+def verify_chunk(chunk: list[tuple[int, str]]) -> tuple[list[str], Tally]:
+    """In a worker process: verify `chunk` in order; its output lines and its tally."""
+    assert _job is not None, "verify_chunk runs in a process started by verify_in_processes"
+    opts, workers, runner = _job
+    tally = Tally()
+    out: list[str] = []
+    for t in run(chunk, opts, workers=workers, runner=runner):
+        tally.add(t)
+        out.append(to_json_line(t))
+    return out, tally
+
+
+def _chunks(lines: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+    it = iter(lines)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def verify_in_processes(lines: Iterable[tuple[int, str]], opts: Options, processes: int, workers: int = 4,
+                        runner: Callable[[str, dict[str, Any]], Any] | None = None,
+                        chunk_lines: int = CHUNK_LINES) -> Iterator[tuple[list[str], Tally]]:
+    """`run` in `processes` forked worker processes; yields (JSON lines, tally) per chunk, in input order.
+
+    Why fork: the workers inherit the imported modules (SymPy, the tool catalog) instead of importing
+    them again. Call it before this process has used the tool runtime (its worker pipes and cache
+    connection must not be shared with children); each worker starts its own on first use. A worker's
+    main thread runs the answer layer, as math-verify requires.
+    """
+    if runner is None:
+        runner = tool_runner(None)
+    import sympy  # noqa: F401 - imported once here rather than once per worker
+
+    # Objects that exist now are shared with the children and live to the end: keep them out of the
+    # children's garbage collections (a full collection would otherwise walk all of SymPy each time).
+    gc.freeze()
+    tool_workers = max(1, (os.cpu_count() or 2) // processes)
+    pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=_init_process,
+                               initargs=(opts, workers, runner, tool_workers))
+    try:
+        yield from ordered_map(pool, verify_chunk, _chunks(lines, chunk_lines), window=4 * processes)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+
+
+def default_processes() -> int:
+    """One worker process per CPU this process may use (1: verify in this process)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _tool_runtime_started() -> bool:
+    """Has this process already started tool workers or opened the result cache? (then do not fork)"""
+    executor = sys.modules.get("tools.executor")
+    return executor is not None and (getattr(executor, "_pool", None) is not None
+                                     or getattr(executor, "_cache", None) is not None)
+
+
 @stage_main
 def main(cfg: DictConfig) -> None:
     ecfg = cfg.execute
     opts = options_from(ecfg)
     tally = Tally()
+    timeout = ecfg.get("timeout_s")
+    runner = tool_runner(float(timeout) if timeout is not None else None)
+    workers = int(ecfg.get("workers", 4))
+    processes = ecfg.get("processes")
+    try:
+        processes = default_processes() if processes is None else int(processes)
+    except ValueError:
+        raise ConfigError(f"execute.processes must be an integer, not {processes!r}") from None
+    if processes > 1 and _tool_runtime_started():
+        processes = 1
 
-    def verified() -> Iterator[Trace]:
-        timeout = ecfg.get("timeout_s")
-        runner = tool_runner(float(timeout) if timeout is not None else None)
-        for t in run(read_lines(IN), opts, workers=int(ecfg.get("workers", 4)), runner=runner):
-            tally.add(t)
-            yield t
+    if processes > 1:
+        n = 0
+        with atomic_open(OUT) as fh:
+            for lines, part in verify_in_processes(read_lines(IN), opts, processes, workers, runner):
+                for line in lines:
+                    fh.write(line)
+                    fh.write("\n")
+                n += len(lines)
+                tally.merge(part)
+    else:
+        def verified() -> Iterator[Trace]:
+            for t in run(read_lines(IN), opts, workers=workers, runner=runner):
+                tally.add(t)
+                yield t
 
-    n = write_jsonl(OUT, verified())
+        n = write_jsonl(OUT, verified())
     m = tally.metrics()
     write_json(METRICS, m)
     log.info("verified %d traces: %d passed, tool result match rate %s, answer accuracy %s",

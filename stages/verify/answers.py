@@ -326,40 +326,80 @@ def _parse_symbolic(text: str) -> Any:
         return None
 
 
-SCALAR = -1    # `_symbolic_arity`: the parse is one SymPy object
-UNKNOWN = -2   # `_symbolic_arity`: no syntax check available, the parse must be built to know
+# What `_parse_symbolic` will return, read from the syntax tree alone (`_symbolic_shape`): None (None),
+# n >= 0 (a list of n objects, or None), or one of these (each "or None"):
+EXPR = "expr"        # a SymPy `Expr`
+BOOLEAN = "boolean"  # a SymPy `Boolean` (`x = 1`, `a < b`: a relational, `true` or `false`)
+SCALAR = "scalar"    # some SymPy object, not a list
+UNKNOWN = "unknown"  # anything, a list included: build it to know
+
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 
 
 @lru_cache(maxsize=1 << 14)
-def _symbolic_arity(text: str) -> int | None:
-    """What `_parse_symbolic(text)` will be, from the syntax tree alone: None (it is None), `SCALAR`
-    (one object, or None), n >= 0 (a list of n objects, or None), or `UNKNOWN`.
+def _symbolic_shape(text: str) -> int | str | None:
+    """What `_parse_symbolic(text)` will be (see `EXPR` etc. above), from the parsed syntax tree.
 
     Why: building SymPy objects is the answer layer's main cost (`v = 12.3 m/s, t = 2 s` builds an `Eq`
-    per item, each asking SymPy's assumption system whether it holds), while the comparisons only use a
-    list when the other side is a list of the same length (`symbolic_equivalent` is `a == b` for lists,
-    and a list has no constant value). The tree is what `tools.expr.to_sympy` builds from, so a text it
-    rejects cannot be parsed, and a top-level tuple/list always builds to a list of that length.
+    per item, and each asks SymPy's assumption system whether it holds), while `symbolic_equivalent`
+    can only say yes to a list of the same length as a list, and for a Boolean only to an equal Boolean,
+    never to an `Expr` (see `_may_compare`). The tree is the one `tools.expr.to_sympy` builds from (a
+    text it rejects cannot be parsed), and its builder maps nodes to objects predictably: a tuple/list
+    to a list of its length, a comparison to `Eq`/`Lt`/... (a Boolean), numbers and names to numbers,
+    symbols and constants, and arithmetic on those to an `Expr`. Python lists come from list literals
+    only (`[1] + [2]` is a list), so a tree with one anywhere but at the top is `UNKNOWN`.
     """
-    if _safe_parser() is None or _symbolic_source(text) is None:
+    if _safe_parser() is None:
+        return None
+    src = _symbolic_source(text)
+    if src is None:
         return None
     try:
         from tools.expr import parse_ast
     except ImportError:
         return UNKNOWN
     try:
-        tree = parse_ast(_symbolic_source(text))  # type: ignore[arg-type]
+        tree = parse_ast(src)
     except Exception:  # noqa: BLE001 - to_sympy raises the same way, and _parse_symbolic gives None
         return None
-    body = tree.body
-    return len(body.elts) if isinstance(body, (ast.Tuple, ast.List)) else SCALAR
+    node = tree.body
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):  # the builder returns +x as x
+        node = node.operand
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return len(node.elts)
+    if isinstance(node, ast.Compare):
+        return BOOLEAN
+    if any(isinstance(n, (ast.Tuple, ast.List)) for n in ast.walk(node)):
+        return UNKNOWN
+    return EXPR if _builds_expr(node) else SCALAR
 
 
-def _may_compare(a: int | None, b: int | None) -> bool:
-    """Can `symbolic_equivalent` on two parses of these arities be True (or need building to know)?"""
+def _builds_expr(node: ast.AST) -> bool:
+    """True when the builder turns `node` (a tree without list literals) into an `Expr` or fails."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.Name):  # a symbol or a constant (pi, E, I, oo)
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, (ast.USub, ast.UAdd)) and _builds_expr(node.operand)
+    if isinstance(node, ast.BinOp):  # arithmetic on anything but Exprs fails
+        return isinstance(node.op, _ARITHMETIC)
+    return False
+
+
+def _may_compare(a: int | str | None, b: int | str | None) -> bool:
+    """Can `symbolic_equivalent` of parses of these shapes be True (so they must be built to know)?
+
+    A list equals only a list of its length; any other object is an `Expr` only for the numeric test,
+    else must be `==` the other, and a Boolean never equals an `Expr`.
+    """
     if a is None or b is None:
         return False
-    return a == b or UNKNOWN in (a, b)
+    if UNKNOWN in (a, b):
+        return True
+    if isinstance(a, int) or isinstance(b, int):
+        return a == b
+    return {a, b} != {BOOLEAN, EXPR}
 
 
 def symbolic_equivalent(a: Any, b: Any, rel_tol: float = 1e-6, trials: int = 6) -> bool:
@@ -489,16 +529,18 @@ def _answers_equivalent(got: Any, expected: Any, rel_tol: float = 1e-6, _depth: 
                 return all(answers_equivalent(x, y, rel_tol, _depth + 1) for x, y in zip(ig, ie, strict=True))
             return _multiset_match(ig, ie, rel_tol, _depth)
 
-    # SymPy objects are built only where they can decide (see `_symbolic_arity`)
-    ag, ae = _symbolic_arity(got_s), _symbolic_arity(exp_s)
+    # SymPy objects are built only where they can decide (see `_symbolic_shape`)
+    ag = _symbolic_shape(got_s)
+    # `ae` matters for a comparison (needs ag) or for the constant check of a plain number `got`
+    ae = _symbolic_shape(exp_s) if ag is not None or (ng is not None and not ng.unit) else None
     if _may_compare(ag, ae):
         sg, se = _parse_symbolic(got_s), _parse_symbolic(exp_s)
         if sg is not None and se is not None and symbolic_equivalent(sg, se, rel_tol):
             return True
     # a rounded decimal against an exact constant (0.785 vs pi/4): the rounding rule applies
-    for num, text, arity in ((ng, exp_s, ae), (ne, got_s, ag)):
-        if num is not None and not num.unit and arity in (SCALAR, UNKNOWN):
-            sym = _parse_symbolic(text)
+    for num, text, shape in ((ng, exp_s, ae), (ne, got_s, ag)):
+        if num is not None and not num.unit and shape is not None and not isinstance(shape, int):
+            sym = _parse_symbolic(text)  # (a list has no constant value)
             value = None if sym is None else _constant_value(sym)
             if value is not None and numbers_close(num, Number(value, None), rel_tol):
                 return True

@@ -121,11 +121,12 @@ def format_layer(trace: Trace, verdict: Verdict, opts: Options) -> list[CheckedC
         reasons.append("empty answer")
 
     valid: list[CheckedCall] = []
+    calls = 0  # counted here, stored once (each assignment to a model field goes through pydantic)
     for i, step in enumerate(trace.reasoning):
         call = step.tool_call
         if call is None:
             continue
-        verdict.tool_calls += 1
+        calls += 1
         try:
             norm = normalise(call.name, call.args)
         except CallError as exc:
@@ -136,8 +137,9 @@ def format_layer(trace: Trace, verdict: Verdict, opts: Options) -> list[CheckedC
         except ValidationError as exc:
             reasons.append(f"step {step.step}: invalid tool call: {describe_validation_error(norm.op, exc)}")
             continue
-        verdict.tool_calls_valid += 1
         valid.append(CheckedCall(i, norm.tool, norm.op, norm.args))
+    verdict.tool_calls += calls
+    verdict.tool_calls_valid += len(valid)
     verdict.format.ok = not reasons
 
     if opts.canonical_calls and valid:
@@ -195,6 +197,7 @@ def execution_layer(trace: Trace, verdict: Verdict, calls: list[CheckedCall], op
     pairs, orphans = claimed_results(trace)
     steps = trace.reasoning
     real_results: list[tuple[int, Any]] = []
+    matched = 0
     for c in calls:
         real = runner(c.tool, _call_args(c))
         real_results.append((c.index, real))
@@ -212,7 +215,7 @@ def execution_layer(trace: Trace, verdict: Verdict, calls: list[CheckedCall], op
         if result_matches(claimed, real, rel_tol=opts.rel_tol, abs_tol=opts.abs_tol,
                           unordered=is_unordered(c.tool, c.op, c.args),
                           status_only=is_status_only(c.tool, c.op, c.args)):
-            verdict.tool_results_matched += 1
+            matched += 1
             continue
         if not real.ok:
             reasons.append(f"{where}: the tool failed ({_clip(real.error, 120)}) but the trace claims "
@@ -228,6 +231,7 @@ def execution_layer(trace: Trace, verdict: Verdict, calls: list[CheckedCall], op
             verdict.fixed = True
         else:
             reasons.append(f"step {steps[i].step}: tool_result without a tool call")
+    verdict.tool_results_matched += matched
     verdict.execution.ok = not reasons
     return real_results
 
@@ -267,6 +271,18 @@ def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:
     The tests are independent (any one suffices), so the cheap text and number ones run before
     `answers_equivalent`, whose SymPy fallback is the execute stage's main cost.
     """
+    if _stated_in_text(answer, output, rel_tol):
+        return True
+    if answers_equivalent(answer, output, rel_tol):
+        return True
+    items = as_items(output)
+    return bool(items) and any(answers_equivalent(answer, it, rel_tol) for it in items)
+
+
+def _stated_in_text(answer: str, output: str, rel_tol: float) -> bool:
+    """The cheap sufficient tests of `answer_supported`: text containment, a number among the output's
+    numbers, or the same text as the output or one of its items (which `answers_equivalent` accepts
+    first thing)."""
     from stages.verify.results import _key, _tokens
 
     ka, ko = _key(answer), _key(output)
@@ -279,10 +295,10 @@ def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:
             nt = parse_number(tok)
             if nt is not None and numbers_close(na, nt, rel_tol):
                 return True
-    if answers_equivalent(answer, output, rel_tol):
+    if ka == ko:
         return True
     items = as_items(output)
-    return bool(items) and any(answers_equivalent(answer, it, rel_tol) for it in items)
+    return bool(items) and any(_key(it) == ka for it in items)
 
 
 def answer_layer(trace: Trace, verdict: Verdict, real_results: list[tuple[int, Any]], opts: Options) -> None:
@@ -296,8 +312,11 @@ def answer_layer(trace: Trace, verdict: Verdict, real_results: list[tuple[int, A
     if has_ref and not answers_equivalent(answer, trace.reference_answer, opts.rel_tol):
         reasons.append(f"wrong answer: {_clip(answer)!r} != reference {_clip(trace.reference_answer)!r}")
     outputs = [r.output for _, r in reversed(real_results) if r.ok]
-    if opts.answer_support != "off" and outputs and not any(answer_supported(answer, o, opts.rel_tol)
-                                                            for o in outputs):
+    # `any` over pure tests: the cheap ones on every output first, so an answer stated verbatim in an
+    # earlier result is found before a SymPy comparison with the last one (same result, less work)
+    if opts.answer_support != "off" and outputs and not (
+            any(_stated_in_text(answer, o, opts.rel_tol) for o in outputs)
+            or any(answer_supported(answer, o, opts.rel_tol) for o in outputs)):
         msg = f"answer {_clip(answer)!r} not supported by any tool result (last: {_clip(outputs[0])!r})"
         if has_ref or opts.answer_support == "warn":
             reasons.append(f"warning: {msg}")

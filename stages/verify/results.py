@@ -59,16 +59,25 @@ UNORDERED_KINDS: frozenset[str] = frozenset({"eigenvalues", "eigenvals", "eigenv
 STATUS_ONLY_OPS: frozenset[str] = frozenset({"logic_solver.check_sat", "logic_solver.solve_constraints"})
 
 
+def _op_name(op: Any) -> Any:
+    """An op's name (`str(op)` for a plain name; not as getattr's default: an Op's repr is long)."""
+    name = getattr(op, "name", _MISSING)
+    return str(op) if name is _MISSING else name
+
+
+_MISSING = object()
+
+
 def is_status_only(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool:
     """True for satisfiability ops without an objective (minimize/maximize have a unique optimum value)."""
-    name = getattr(op, "name", str(op))
+    name = _op_name(op)
     kind = str((args or {}).get("kind", "")).lower()
     return f"{tool}.{name}" in STATUS_ONLY_OPS and not kind.startswith(("min", "max"))
 
 
 def is_unordered(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool:
     """True when the order of the op's result list carries no meaning."""
-    name = getattr(op, "name", str(op))
+    name = _op_name(op)
     if bool(getattr(op, "unordered_result", False)) or f"{tool}.{name}" in UNORDERED_OPS:
         return True
     kinds = {str((args or {}).get(k, "")).strip().lower() for k in ("values", "kind")}
