@@ -113,3 +113,58 @@ def test_works_off_the_main_thread() -> None:
     t.start()
     t.join()
     assert out == [True]
+
+
+# -- the fast paths must not change what is equivalent -------------------------------------------------
+
+@pytest.mark.parametrize(("got", "expected"), [
+    ("[1] + [2]", "[1, 2]"),                # arithmetic on list literals builds a list
+    ("[1] + [2]", "1, 2"),
+    ("(1, 2) + (3,)", "[1, 2, 3]"),
+    ("[1, 2]*2", "[1, 2, 1, 2]"),
+    ("+[1, 2]", "[1, 2]"),                  # unary plus returns its operand
+    ("x = 1, y = 2", "y = 2, x = 1"),
+    ("True", "1 = 1"),                      # a comparison that evaluates to true
+    ("False", "2 = 3"),
+    ("pi/4", "0.785"),                      # a rounded decimal against an exact constant
+])
+def test_equivalent_through_the_parse_shapes(got: str, expected: str) -> None:
+    assert answers_equivalent(got, expected) and answers_equivalent(expected, got)
+
+
+@pytest.mark.parametrize(("got", "expected"), [
+    ("[1, 2]", "[1, 2, 3]"),                # lists of different lengths
+    ("1, 2", "x + 1"),                      # a list is never a single expression
+    ("x = 1", "x + 1"),                     # a Boolean never equals an expression
+    ("99.15 m", "111 km/h = 30.8333 m/s"),
+    ("(1, 2) + (3,)", "[1, 2]"),
+])
+def test_not_equivalent_through_the_parse_shapes(got: str, expected: str) -> None:
+    assert not answers_equivalent(got, expected) and not answers_equivalent(expected, got)
+
+
+def test_parse_shapes() -> None:
+    from stages.verify.answers import BOOLEAN, EXPR, SCALAR, UNKNOWN, _may_compare, _symbolic_shape
+
+    assert _symbolic_shape("[1, 2, 3]") == 3 and _symbolic_shape("x = 1, y = 2") == 2
+    assert _symbolic_shape("+(1, 2)") == 2
+    assert _symbolic_shape("[1] + [2]") == UNKNOWN and _symbolic_shape("f([1])") == UNKNOWN  # f*[1]
+    assert _symbolic_shape("foo(1)") is None  # an unknown function
+    assert _symbolic_shape("x = 1") == BOOLEAN and _symbolic_shape("0 < x < 1") == BOOLEAN
+    assert _symbolic_shape("3*x**2 + 2") == EXPR and _symbolic_shape("-pi") == EXPR
+    assert _symbolic_shape("Eq(x, 1)") == SCALAR and _symbolic_shape("True") == SCALAR
+    assert _symbolic_shape("v = 1 m/s (real, inverted") is None and _symbolic_shape("") is None
+    assert _may_compare(2, 2) and not _may_compare(2, 3) and not _may_compare(2, EXPR)
+    assert not _may_compare(BOOLEAN, EXPR) and _may_compare(BOOLEAN, SCALAR) and _may_compare(EXPR, EXPR)
+    assert _may_compare(UNKNOWN, 2) and not _may_compare(None, EXPR)
+
+
+def test_memoised_helpers_return_fresh_values() -> None:
+    from stages.verify.answers import as_items, normalise_text
+
+    items = as_items("[1, 2, 3]")
+    assert items == ["1", "2", "3"]
+    items.append("4")  # a caller may change its list; the next caller still gets the real items
+    assert as_items("[1, 2, 3]") == ["1", "2", "3"]
+    assert normalise_text(12.5) == "12.5" and parse_number(12.5) == parse_number("12.5")
+    assert normalise_text("x^{2}") == "x^(2)" and normalise_text("\\frac{1}{2}") == "(1)/(2)"

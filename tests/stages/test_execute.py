@@ -204,3 +204,66 @@ def test_bad_params_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="answer_support"):
         options_from({"answer_support": "maybe"})
     assert options_from({"on_mismatch": "fix"}).on_mismatch == "fix"
+
+
+@pytest.mark.parametrize(("haystack", "needle"), [
+    ("12*x**2", "2"), ("x = 2", "2"), ("2.5", "2"), ("a2", "2"), ("2_", "2"), ("_2", "2"), (".2", "2"),
+    ("22 2", "2"), ("2x 2", "2"), ("x2x2", "x2"), ("aaa", "aa"), ("", ""), ("ab", ""), ("", "a"),
+    ("é2", "2"), ("2é", "2"), ("٣2", "2"), ("2²", "2"), ("x-2", "2"), ("(2)", "2"), ("2.", "2"),
+    ("range=40.7747m", "40.7747m"), ("range=40.77471m", "40.7747m"), ("v=1,t=2", "t=2"),
+])
+def test_contains_matches_the_regex_it_replaces(haystack: str, needle: str) -> None:
+    import re
+
+    from stages.verify.layers import _contains
+
+    expected = re.search(rf"(?<![\w.]){re.escape(needle)}(?![\w.])", haystack) is not None
+    assert _contains(haystack, needle) is expected
+
+
+def test_tally_merge_is_sequential_add(good: dict[str, Any], multi: dict[str, Any]) -> None:
+    bad = dict(good, id="bad", answer="1 m")
+    wrong = dict(multi, id="wrong", answer="7 A")
+    lines = [(i + 1, json.dumps(r)) for i, r in enumerate([good, bad, multi, wrong, bad])]
+    lines.insert(1, (9, "{oops"))
+    out = list(run(lines, Options(), workers=2))
+    whole = Tally()
+    for t in out:
+        whole.add(t)
+    merged, part = Tally(), Tally()
+    for i, t in enumerate(out):
+        part.add(t)
+        if i % 2:
+            merged.merge(part)
+            part = Tally()
+    merged.merge(part)
+    assert json.dumps(merged.metrics()) == json.dumps(whole.metrics())  # same keys in the same order
+
+
+def test_processes_give_the_same_lines_and_tally(good: dict[str, Any], multi: dict[str, Any]) -> None:
+    from stages.execute import verify_in_processes
+    from stages.jsonl import to_json_line
+
+    recs = [good, multi, dict(good, id="bad", answer="1 m"), dict(multi, id="m2")]
+    lines = [(i + 1, json.dumps(r)) for i, r in enumerate(recs * 3)]
+    lines[4] = (5, "{oops")
+
+    def runner(tool: str, args: dict[str, Any]) -> Any:  # the real tools, without the shared runtime
+        from tools.catalog import TOOLS
+        from tools.runtime import normalise
+
+        norm = normalise(tool, args)
+        assert norm.tool in TOOLS
+        return norm.op.run(norm.args)
+
+    serial = list(run(lines, Options(), workers=2, runner=runner))
+    whole = Tally()
+    for t in serial:
+        whole.add(t)
+    got, merged = [], Tally()
+    for chunk, part in verify_in_processes(lines, Options(), processes=2, workers=2, runner=runner,
+                                           chunk_lines=5):
+        got.extend(chunk)
+        merged.merge(part)
+    assert got == [to_json_line(t) for t in serial]
+    assert merged.metrics() == whole.metrics()
