@@ -1,17 +1,24 @@
 """Sandboxed execute_python calls per second vs a fresh interpreter per call (measured in this run).
 
-    python benchmarks/bench_sandbox.py [--calls 60] [--threads 2]
+    python benchmarks/bench_sandbox.py [--calls 60] [--threads 2] [--overhead-calls 300]
 
 Two snippets: plain `math` (the fresh interpreter's best case) and one using numpy + sympy (what
 models actually write, and what the warm zygote has preloaded). The baseline is a fresh
 `sys.executable -c <code>` per call with no isolation at all; the sandbox adds bwrap, Landlock, a uid
 drop and rlimits and still wins because it forks a warm, preloaded process instead of starting one.
 Target: >= 5x the baseline.
+
+Also the per-call overhead of back-to-back calls of a trivial snippet through the default pool (two
+zygotes), as the generate stage makes them: wall time per call, and CPU per call in this process and
+in the zygotes with their task processes (read from /proc; a shared machine makes wall times noisy,
+CPU less so).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -66,10 +73,61 @@ def rate(fn, code: str, calls: int, threads: int) -> tuple[float, float]:
     return calls / wall, statistics.median(times) * 1000
 
 
+TRIVIAL = "total = 0\nfor i in range(100):\n    total += i * i\nprint(total)"
+
+
+def _tree_cpu_seconds(pids: list[int]) -> float:
+    """CPU used so far by these processes, their descendants alive now, and reaped descendants."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append(int(name))
+    total, todo = 0, list(pids)
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        total += sum(int(x) for x in stat[stat.rfind(")") + 2:].split()[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def overhead(calls: int, threads: int) -> str:
+    """Back-to-back trivial calls: wall ms per call; CPU ms per call here and in zygotes + tasks."""
+    pool = sandbox.default_sandbox()
+    pool.warm(pool.max_workers)
+    for _ in range(10):
+        boxed(TRIVIAL)
+    zygotes = [z.proc.pid for z in pool._idle]  # the bwrap (or zygote) processes this pool started
+    zygote_cpu, own = _tree_cpu_seconds(zygotes), resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    if threads == 1:
+        for _ in range(calls):
+            boxed(TRIVIAL)
+    else:
+        with ThreadPoolExecutor(threads) as ex:
+            list(ex.map(lambda _: boxed(TRIVIAL), range(calls)))
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    here = (after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime) / calls * 1000
+    there = (_tree_cpu_seconds(zygotes) - zygote_cpu) / calls * 1000
+    return (f"{wall / calls * 1000:6.2f} ms wall per call; CPU per call: {here:5.2f} ms here + "
+            f"{there:5.2f} ms in zygotes and tasks")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=60)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--overhead-calls", type=int, default=300)
     args = ap.parse_args()
 
     print(f"isolation: {sandbox.isolation_mode()}  calls: {args.calls}  threads: {args.threads}")
@@ -96,6 +154,9 @@ def main() -> None:
         lat.append((time.perf_counter() - t0) * 1000)
     print(f"[math] sandbox latency with 20 ms pauses between calls: {statistics.median(lat):.1f} ms median "
           f"(fresh subprocess: {rate(fresh, SNIPPETS['math'], 5, 1)[1]:.1f} ms)")
+    for threads in (1, 6):
+        print(f"[trivial] back-to-back, {threads} thread(s), pool of {sandbox.default_sandbox().max_workers}: "
+              f"{overhead(args.overhead_calls, threads)}")
     sandbox.shutdown()
 
 

@@ -25,6 +25,12 @@ How:
   write only its own dir, make no TCP connections, and (ABI >= 6) signal nothing outside itself.
 - **Pre-forking**: the zygote forks and locks down the next child while it waits for a request, and
   replies before cleaning up, so a call's latency excludes the fork when calls are not back-to-back.
+- **Per-call cost** (measured on the team's 2-core VM, see `benchmarks/bench_sandbox.py`): what a
+  task costs is mostly the kernel copying the zygote's page tables at fork and the child's
+  copy-on-write page faults, so the zygote keeps its heap in huge pages and its garbage collector
+  off the preloaded objects, does not touch memory while a child lives, builds the child's
+  Landlock ruleset itself (the fixed rules once), and hands the child a request it can decode with
+  next to no Python (a struct header and the code as UTF-8, not JSON).
 - **Fallback** (no usable bwrap): the same zygote as a plain child with a scrubbed environment,
   rlimits, uid drop, Landlock and (when permitted) its own network namespace. Without Landlock it
   cannot hide world-readable files; after the uid drop it may be unable to import modules the zygote

@@ -536,17 +536,17 @@ def _prefork(cfg: dict) -> dict:
     return {"pid": pid, "task_dir": task_dir, "req_w": req_w, "out_r": out_r, "res_r": res_r}
 
 
-def _await_exit(pid: int, until: float) -> None:
-    """Sleep in the kernel until the child has exited (and released the memory it shares with us)
-    or until `until`. Why: each page the zygote writes while a child lives is copied, and a write
-    into a huge page splits it into small ones for good, making every later fork dearer; a short
-    task's output simply waits in the (enlarged) pipe meanwhile."""
+def _await_result(pid: int, res_r: int, until: float) -> None:
+    """Sleep in the kernel until the child has written its result (its last act before exiting),
+    has exited, or `until`. Why: each page the zygote writes while a child lives is copied, and a
+    write into a huge page splits it for good, making every later fork dearer; so the zygote does
+    not wake for the task's output (it waits in the enlarged pipe), only to collect it at the end."""
     try:
         fd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         return  # old kernel: collect as the task runs
     try:
-        select.select([fd], [], [], max(0.0, until - time.monotonic()))
+        select.select([fd, res_r], [], [], max(0.0, until - time.monotonic()))
     finally:
         os.close(fd)
 
@@ -563,7 +563,7 @@ def _run_task(message: bytes, cfg: dict, pending: dict) -> tuple[dict, Callable[
     """Pass the request (`message`, as framed by the parent) to the pre-forked child and collect
     its output and result. Returns the reply and the clean-up to do after sending it (killing
     leftovers, deleting the task dir). The message is forwarded as is and decoded only once the
-    child has ended or QUIET_WAIT has passed (less than any task's deadline): see `_await_exit`."""
+    child is done or QUIET_WAIT has passed (less than any task's deadline): see `_await_result`."""
     started = time.monotonic()
     pid, task_dir, out_r, res_r = pending["pid"], pending["task_dir"], pending["out_r"], pending["res_r"]
     try:
@@ -574,7 +574,7 @@ def _run_task(message: bytes, cfg: dict, pending: dict) -> tuple[dict, Callable[
         pass  # the child died in its set-up: its result pipe says why
     finally:
         os.close(pending["req_w"])
-    _await_exit(pid, started + QUIET_WAIT)
+    _await_result(pid, res_r, started + QUIET_WAIT)
     req = decode_request(message, cfg, with_code=False)
     deadline = started + float(req["timeout"]) + GRACE
 
