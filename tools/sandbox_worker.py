@@ -614,6 +614,8 @@ def _run_task(message: bytes, cfg: dict, pending: dict) -> tuple[dict, Callable[
             break
     info: dict = {}
     for line in bytes(res).splitlines():
+        if not line.strip():
+            continue  # the child frames its line with newlines; no need to raise on the empty ones
         try:
             item = json.loads(line)
         except ValueError:
