@@ -9,7 +9,8 @@ The verification is CPU-bound Python (pydantic, text comparison, SymPy), so `mai
 into chunks verified by `processes` forked worker processes (default: one per CPU), each running the
 same thread pool + main-thread answer layer on its chunk; chunks come back in input order, already
 serialised, with their tallies. Every record's verdict depends on that record alone, so the output is
-byte-identical whatever the number of processes.
+byte-identical whatever the number of processes. The processes share the tool runtime's worker count
+between them, and each uses at most as many threads as it has tool workers (`workers` caps it).
 
 Writes `data/execute/traces.jsonl` (every record, with `verdict`) and `metrics/execute.json` with the
 seed plan's quality metrics: valid JSON rate, tool call syntax correctness, tool result match rate,
@@ -183,10 +184,20 @@ def _timed_out(error: str) -> bool:
 
 
 def run(lines: Iterable[tuple[int, str]], opts: Options, workers: int = 4,
-        runner: Callable[[str, dict[str, Any]], Any] | None = None) -> Iterator[Trace]:
-    """Verify each (lineno, line) in order; yields Traces carrying their Verdict."""
+        runner: Callable[[str, dict[str, Any]], Any] | None = None,
+        pool: ThreadPoolExecutor | None = None) -> Iterator[Trace]:
+    """Verify each (lineno, line) in order; yields Traces carrying their Verdict.
+
+    `pool`: the thread pool (of `workers` threads) to run the format and execution layers in; by
+    default one for this call. Threads must outlive the tool processes they start (the Python
+    sandbox's zygote is killed when the thread that started it exits), so repeated calls share one.
+    """
     if runner is None:
         runner = tool_runner(None)
+    if pool is None:
+        with ThreadPoolExecutor(max(1, workers)) as own:
+            yield from run(lines, opts, workers, runner, own)
+        return
 
     def structure(item: tuple[int, str]) -> tuple[Trace, list[tuple[int, Any]]]:
         lineno, line = item
@@ -197,17 +208,16 @@ def run(lines: Iterable[tuple[int, str]], opts: Options, workers: int = 4,
             log.exception("line %d (%s): verification failed", lineno, trace.id)
             return _crashed(trace, exc), []
 
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        for trace, real in ordered_map(pool, structure, lines, window=max(8, 4 * workers)):
-            if trace.verdict is not None and any(r.startswith("verifier error") for r in
-                                                 trace.verdict.execution.reasons):
-                yield trace
-                continue
-            try:
-                yield verify_answer(trace, real, opts)
-            except Exception as exc:
-                log.exception("%s: answer check failed", trace.id)
-                yield _crashed(trace, exc)
+    for trace, real in ordered_map(pool, structure, lines, window=max(8, 4 * workers)):
+        if trace.verdict is not None and any(r.startswith("verifier error") for r in
+                                             trace.verdict.execution.reasons):
+            yield trace
+            continue
+        try:
+            yield verify_answer(trace, real, opts)
+        except Exception as exc:
+            log.exception("%s: answer check failed", trace.id)
+            yield _crashed(trace, exc)
 
 
 def _crashed(trace: Trace, exc: Exception) -> Trace:
@@ -223,27 +233,26 @@ def _crashed(trace: Trace, exc: Exception) -> Trace:
 
 # -- worker processes ------------------------------------------------------------------------------
 
-CHUNK_LINES = 100  # lines per task sent to a worker process (small enough to keep both busy to the end)
+CHUNK_LINES = 25   # lines per task sent to a worker process (small: a cold cache makes some chunks slow)
 
-_job: tuple[Options, int, Callable[[str, dict[str, Any]], Any]] | None = None
+_job: tuple[Options, int, Callable[[str, dict[str, Any]], Any], ThreadPoolExecutor] | None = None
 
 
-def _init_process(opts: Options, workers: int, runner: Callable[[str, dict[str, Any]], Any],
+def _init_process(opts: Options, threads: int, runner: Callable[[str, dict[str, Any]], Any],
                   tool_workers: int) -> None:
     global _job
-    _job = (opts, workers, runner)  # inherited through fork, never pickled
-    # Each process starts its own tool workers on a cache miss: share the default number between them,
-    # so a cold-cache run starts as many tool processes as a single-process run would.
-    os.environ.setdefault("TOOLTRACE_TOOL_WORKERS", str(tool_workers))
+    # inherited through fork, never pickled; one thread pool for every chunk (see `run`)
+    _job = (opts, threads, runner, ThreadPoolExecutor(threads))
+    os.environ["TOOLTRACE_TOOL_WORKERS"] = str(tool_workers)  # read when the child starts its tool runtime
 
 
 def verify_chunk(chunk: list[tuple[int, str]]) -> tuple[list[str], Tally]:
     """In a worker process: verify `chunk` in order; its output lines and its tally."""
     assert _job is not None, "verify_chunk runs in a process started by verify_in_processes"
-    opts, workers, runner = _job
+    opts, threads, runner, pool = _job
     tally = Tally()
     out: list[str] = []
-    for t in run(chunk, opts, workers=workers, runner=runner):
+    for t in run(chunk, opts, workers=threads, runner=runner, pool=pool):
         tally.add(t)
         out.append(to_json_line(t))
     return out, tally
@@ -272,14 +281,24 @@ def verify_in_processes(lines: Iterable[tuple[int, str]], opts: Options, process
     # Objects that exist now are shared with the children and live to the end: keep them out of the
     # children's garbage collections (a full collection would otherwise walk all of SymPy each time).
     gc.freeze()
-    tool_workers = max(1, (os.cpu_count() or 2) // processes)
+    # Each process starts its own tool workers on a cache miss: they share the runtime's default number
+    # (or TOOLTRACE_TOOL_WORKERS, per process when set), so a cold-cache run starts as many tool processes
+    # as a single-process run would. More threads than tool workers would only queue for them, and with a
+    # warm cache extra threads cost CPU (they contend for the GIL): `workers` is an upper bound here.
+    tool_workers = _env_int("TOOLTRACE_TOOL_WORKERS") or max(1, (os.cpu_count() or 2) // processes)
+    threads = max(1, min(workers, tool_workers))
     pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=_init_process,
-                               initargs=(opts, workers, runner, tool_workers))
+                               initargs=(opts, threads, runner, tool_workers))
     try:
         yield from ordered_map(pool, verify_chunk, _chunks(lines, chunk_lines), window=4 * processes)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def default_processes() -> int:

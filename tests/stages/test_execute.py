@@ -267,3 +267,25 @@ def test_processes_give_the_same_lines_and_tally(good: dict[str, Any], multi: di
         merged.merge(part)
     assert got == [to_json_line(t) for t in serial]
     assert merged.metrics() == whole.metrics()
+
+
+def test_run_uses_the_given_thread_pool(good: dict[str, Any]) -> None:
+    """Worker processes pass one pool to every chunk: the sandbox's zygote dies with its thread."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tools.runtime import normalise
+
+    threads: set[int] = set()
+
+    def runner(tool: str, args: dict[str, Any]) -> Any:
+        threads.add(threading.get_ident())
+        norm = normalise(tool, args)
+        return norm.op.run(norm.args)
+
+    lines = [(1, json.dumps(good))]
+    with ThreadPoolExecutor(1) as pool:
+        first = list(run(lines, Options(), workers=1, runner=runner, pool=pool))
+        second = list(run(lines, Options(), workers=1, runner=runner, pool=pool))
+        assert len(threads) == 1 and threads != {threading.get_ident()}
+    assert first[0].verdict.ok and second[0].verdict.ok
