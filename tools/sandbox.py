@@ -28,9 +28,9 @@ How:
 - **Per-call cost** (measured on the team's 2-core VM, see `benchmarks/bench_sandbox.py`): what a
   task costs is mostly the kernel copying the zygote's page tables at fork and the child's
   copy-on-write page faults, so the zygote keeps its heap in huge pages and its garbage collector
-  off the preloaded objects, does not touch memory while a child lives, builds the child's
-  Landlock ruleset itself (the fixed rules once), and hands the child a request it can decode with
-  next to no Python (a struct header and the code as UTF-8, not JSON).
+  off the preloaded objects, sleeps while a child runs (the output waits in an enlarged pipe),
+  builds the child's Landlock ruleset itself (the fixed rules once), and hands the child a request
+  it can decode with next to no Python (a struct header and the code as UTF-8, not JSON).
 - **Fallback** (no usable bwrap): the same zygote as a plain child with a scrubbed environment,
   rlimits, uid drop, Landlock and (when permitted) its own network namespace. Without Landlock it
   cannot hide world-readable files; after the uid drop it may be unable to import modules the zygote

@@ -51,7 +51,7 @@ PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 MADV_COLLAPSE = 25
 GRACE = 0.5  # seconds between the child's own soft timeout and the hard kill
-QUIET_WAIT = 0.1  # seconds the zygote waits for a task to end before collecting its output live
+QUIET_WAIT = 0.1  # the longest the zygote sleeps through a task before collecting its output as it comes
 PIPE_BYTES = 1 << 20  # output pipe capacity (Linux's default maximum for unprivileged processes)
 
 
