@@ -51,7 +51,7 @@ PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 MADV_COLLAPSE = 25
 GRACE = 0.5  # seconds between the child's own soft timeout and the hard kill
-QUIET_WAIT = 0.1  # the longest the zygote sleeps through a task before collecting its output as it comes
+QUIET_WAIT = 0.1  # the longest the zygote waits out a task before collecting its output as it comes
 PIPE_BYTES = 1 << 20  # output pipe capacity (Linux's default maximum for unprivileged processes)
 
 
@@ -537,7 +537,7 @@ def _prefork(cfg: dict) -> dict:
 
 
 def _await_result(pid: int, res_r: int, until: float) -> None:
-    """Sleep in the kernel until the child has written its result (its last act before exiting),
+    """Block in the kernel until the child has written its result (its last act before exiting),
     has exited, or `until`. Why: each page the zygote writes while a child lives is copied, and a
     write into a huge page splits it for good, making every later fork dearer; so the zygote does
     not wake for the task's output (it waits in the enlarged pipe), only to collect it at the end."""
