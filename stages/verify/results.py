@@ -59,13 +59,13 @@ UNORDERED_KINDS: frozenset[str] = frozenset({"eigenvalues", "eigenvals", "eigenv
 STATUS_ONLY_OPS: frozenset[str] = frozenset({"logic_solver.check_sat", "logic_solver.solve_constraints"})
 
 
+_MISSING = object()
+
+
 def _op_name(op: Any) -> Any:
     """An op's name (`str(op)` for a plain name; not as getattr's default: an Op's repr is long)."""
     name = getattr(op, "name", _MISSING)
     return str(op) if name is _MISSING else name
-
-
-_MISSING = object()
 
 
 def is_status_only(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool:
