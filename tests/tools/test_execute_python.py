@@ -217,47 +217,27 @@ def test_zygote_killed_mid_task_reports_and_does_not_rerun(tmp_path):
         sb.shutdown()
 
 
-def test_home_and_tmpdir_are_the_fresh_task_directory():
-    code = ("import os, tempfile\n"
-            "print(os.environ['HOME'] == os.environ['TMPDIR'] == os.getcwd() == tempfile.gettempdir())\n"
-            "print(os.getcwd())")
+def test_task_environment_gc_surrogates_and_output_beyond_the_pipe():
+    """What the zygote now prepares or collects differently still looks the same to a task: HOME,
+    TMPDIR and tempfile point at a fresh directory; the task's own garbage cycles are collected
+    (the zygote freezes its preloaded objects for the collector); code with a lone surrogate fails
+    as Python would; output larger than the output pipe is collected whole."""
+    env = ("import os, tempfile\n"
+           "print(os.environ['HOME'] == os.environ['TMPDIR'] == os.getcwd() == tempfile.gettempdir())\n"
+           "print(os.getcwd())")
+    cycle = ("import gc, weakref\nclass A:\n    pass\na = A()\na.me = a\nr = weakref.ref(a)\ndel a\n"
+             "gc.collect()\nprint(r() is None)")
+    big = "import sys\nfor i in range(3000):\n    sys.stdout.write('x' * 999 + '\\n')\nprint('end')"
     sb = light()
     try:
-        first, second = sb.run(code), sb.run(code)
-    finally:
-        sb.shutdown()
-    assert first.stdout.splitlines()[0] == "True" and second.stdout.splitlines()[0] == "True"
-    assert first.stdout.splitlines()[1] != second.stdout.splitlines()[1]
-
-
-def test_task_still_collects_its_own_garbage_cycles():
-    # The zygote hides its preloaded objects from the garbage collector (gc.freeze); a task's own
-    # reference cycles must still be collected.
-    code = ("import gc, weakref\nclass A:\n    pass\na = A()\na.me = a\nr = weakref.ref(a)\ndel a\n"
-            "gc.collect()\nprint(r() is None)")
-    sb = light()
-    try:
-        assert sb.run(code).stdout == "True\n"
-    finally:
-        sb.shutdown()
-
-
-def test_code_with_a_lone_surrogate_fails_like_python():
-    sb = light()
-    try:
+        first, second = sb.run(env), sb.run(env)
+        assert first.stdout.splitlines()[0] == "True" and second.stdout.splitlines()[0] == "True"
+        assert first.stdout.splitlines()[1] != second.stdout.splitlines()[1]
+        assert sb.run(cycle).stdout == "True\n"
         res = sb.run('s = "\ud800"\nprint(len(s))')
         assert res.error.startswith("UnicodeEncodeError") and "surrogates not allowed" in res.error
-        assert sb.run("print('still here')").stdout == "still here\n"
+        res = sb.run(big, max_output=4_000_000)
+        assert res.ok and not res.truncated, res.error
+        assert res.output_bytes == 3000 * 1000 + 4 and res.stdout.endswith("x\nend\n")
     finally:
         sb.shutdown()
-
-
-def test_output_larger_than_the_pipe_is_collected_whole():
-    code = "import sys\nfor i in range(3000):\n    sys.stdout.write('x' * 999 + '\\n')\nprint('end')"
-    sb = light()
-    try:
-        res = sb.run(code, max_output=4_000_000)
-    finally:
-        sb.shutdown()
-    assert res.ok and not res.truncated, res.error
-    assert res.output_bytes == 3000 * 1000 + 4 and res.stdout.endswith("x\nend\n")
