@@ -16,6 +16,10 @@ import pytest
 
 from tools import sandbox
 
+# All tasks run as uid 65534, whose process limit a fork bomb exhausts machine-wide: under pytest-xdist
+# the tests that fork inside the sandbox must not overlap, so this module runs on one worker.
+pytestmark = pytest.mark.xdist_group("sandbox-uid")
+
 SECRET = "sk-ant-test-SECRET-4f2a9c"
 REPO = sandbox.REPO_ROOT
 IS_ROOT = os.geteuid() == 0
