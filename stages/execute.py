@@ -287,10 +287,14 @@ def verify_in_processes(lines: Iterable[tuple[int, str]], opts: Options, process
     # warm cache extra threads cost CPU (they contend for the GIL): `workers` is an upper bound here.
     tool_workers = _env_int("TOOLTRACE_TOOL_WORKERS") or max(1, (os.cpu_count() or 2) // processes)
     threads = max(1, min(workers, tool_workers))
-    pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=_init_process,
+    # Tasks name their function by module and name: use the importable module's functions, also when
+    # this file runs as `__main__` (`python -m cProfile -m stages.execute` does not register it as such).
+    import stages.execute as this
+
+    pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=this._init_process,
                                initargs=(opts, threads, runner, tool_workers))
     try:
-        yield from ordered_map(pool, verify_chunk, _chunks(lines, chunk_lines), window=4 * processes)
+        yield from ordered_map(pool, this.verify_chunk, _chunks(lines, chunk_lines), window=4 * processes)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()

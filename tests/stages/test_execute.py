@@ -289,3 +289,28 @@ def test_run_uses_the_given_thread_pool(good: dict[str, Any]) -> None:
         second = list(run(lines, Options(), workers=1, runner=runner, pool=pool))
         assert len(threads) == 1 and threads != {threading.get_ident()}
     assert first[0].verdict.ok and second[0].verdict.ok
+
+
+def test_stage_output_does_not_depend_on_processes_or_how_it_is_started(tmp_path: Any, good: dict[str, Any],
+                                                                        multi: dict[str, Any]) -> None:
+    """Processes give the serial bytes, also under `python -m cProfile -m` (which runs the stage as a
+    `__main__` it does not register, so tasks must name the importable module's functions)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    (tmp_path / "data/generate").mkdir(parents=True)
+    recs = [good, multi, dict(good, id="bad", answer="1 m")]
+    (tmp_path / "data/generate/traces.jsonl").write_text("\n".join(json.dumps(r) for r in recs) + "\n{oops\n")
+    env = dict(os.environ, PYTHONPATH=str(repo), TOOLTRACE_TOOL_CACHE=str(tmp_path / "tools.sqlite"))
+    outputs = []
+    for cmd in (["-m", "stages.execute", "+execute.processes=1"],
+                ["-m", "cProfile", "-o", str(tmp_path / "p.prof"), "-m", "stages.execute", "+execute.processes=2"]):
+        proc = subprocess.run([sys.executable, *cmd], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=100)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outputs.append(((tmp_path / "data/execute/traces.jsonl").read_bytes(),
+                        (tmp_path / "metrics/execute.json").read_bytes()))
+    assert outputs[0] == outputs[1] and outputs[0][0].count(b"\n") == 4
