@@ -113,6 +113,16 @@ class WorkerPool:
             except queue.Empty:
                 continue
 
+    def start(self) -> None:
+        """Start every worker now (they import SymPy/Z3 in parallel with whatever the caller does next),
+        rather than one by one on first use."""
+        with self._lock:
+            while self._created < self.size:
+                self._created += 1
+                worker = _Worker(self.memory_mb)
+                self._workers.append(worker)
+                self._idle.put(worker)
+
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         with self._lock:

@@ -374,6 +374,85 @@ def _polynomial_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
     return _rational_roots(poly) if poly is not None else None
 
 
+def _equation_expr(eqs: list[Any]) -> Any:
+    """The single equation of `eqs` as `lhs - rhs`, or None."""
+    if len(eqs) != 1:
+        return None
+    eq = eqs[0]
+    if isinstance(eq, sp.Eq):
+        return eq.lhs - eq.rhs
+    return eq if isinstance(eq, sp.Expr) else None
+
+
+def _integer_log(value: Any, base: int) -> int | None:
+    """n with base**n == value exactly (value a positive Rational), else None."""
+    p, q = int(value.p), int(value.q)
+    if q == 1 and p >= 1:
+        n = 0
+        while p % base == 0:
+            p, n = p // base, n + 1
+        return n if p == 1 else None
+    if p == 1:
+        n = _integer_log(sp.Integer(q), base)
+        return -n if n is not None else None
+    return None
+
+
+def _exponential_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
+    """`m*b**(var + c) = r` whose solution is rational: [n - c] where b**n = r/m, as solve() gives it; None
+    for anything else.
+
+    Why: solve() takes logarithms, simplifies and checks (~100 ms); the answer is one integer division
+    loop. Only for an integer base b > 1 that is not a perfect power (for 4**x SymPy also returns complex
+    solutions) and the variable's coefficient 1 (2**(2*x) has them too); tests compare with solve().
+    """
+    expr = _equation_expr(eqs)
+    if expr is None or expr.free_symbols != {var}:
+        return None
+    const, term = expr.as_independent(var, as_Add=True)
+    coeff, power = term.as_independent(var, as_Add=False)
+    if not (const.is_Rational and coeff.is_Rational and coeff != 0 and power.is_Pow):
+        return None
+    base, exponent = power.args
+    if not (base.is_Integer and base > 1) or sp.perfect_power(base):
+        return None
+    shift = exponent - var
+    target = -const / coeff
+    if not shift.is_Rational or target <= 0:
+        return None
+    n = _integer_log(target, int(base))
+    return None if n is None else [sp.Integer(n) - shift]
+
+
+def _radical_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
+    """`c*sqrt(P) + R = 0` with P and R linear in `var` over Q, whose squared form has rational roots:
+    the roots r with sqrt(P(r)) = -R(r)/c (the others are extraneous), as solve() gives them; None for
+    anything else.
+
+    Why: solve() removes the radical (unrad), solves and substitutes every candidate back (~40 ms).
+    For a rational root r, P(r) = Q(r)**2 with Q = -R/c, so sqrt(P(r)) = |Q(r)|: r solves the
+    equation exactly when Q(r) >= 0. Tests compare with solve().
+    """
+    expr = _equation_expr(eqs)
+    if expr is None or expr.free_symbols != {var}:
+        return None
+    radicals = [t for t in sp.Add.make_args(expr) if t.has(sp.Pow) and not t.is_polynomial(var)]
+    if len(radicals) != 1:
+        return None
+    coeff, root = radicals[0].as_independent(var, as_Add=False)
+    if not (coeff.is_Rational and root.is_Pow and root.exp == sp.S.Half):
+        return None
+    inside = _rational_poly(root.base, var)
+    rest = _rational_poly(expr - radicals[0], var)
+    if inside is None or rest is None or inside.degree() != 1 or rest.degree() > 1:
+        return None
+    other = -rest * (1 / coeff)  # sqrt(P) = Q
+    roots = _rational_roots(inside - other**2)
+    if roots is None:
+        return None
+    return [r for r in roots if other.eval(r) >= 0]
+
+
 def _solution_value(v: Any) -> Any:
     return _json(v)
 
@@ -415,6 +494,10 @@ def op_solve(a: SolveArgs) -> ToolResult:
     if len(syms) == 1:
         s = syms[0]
         values = _polynomial_solutions(eqs, s)
+        if values is None:
+            values = _exponential_solutions(eqs, s)
+        if values is None:
+            values = _radical_solutions(eqs, s)
         if values is None:
             values = [d[s] for d in sp.solve(eqs, syms, dict=True) if s in d]
         return ToolResult.success(_text(values), [_solution_value(v) for v in values])

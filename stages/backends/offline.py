@@ -29,8 +29,10 @@ def same_answer(got: str, expected: str) -> bool:
 
 class OfflineBackend:
     def __init__(self, cfg: DictConfig):
+        from tools.executor import POOL_SIZE, pool
+
+        pool().start()  # the tool workers import SymPy/Z3 while this process imports the templates
         load_all()
-        from tools.executor import POOL_SIZE
 
         # Threads mostly wait on the tool worker processes; with only as many threads as workers, a
         # worker idles while its thread builds the next trace in Python. Three per worker keep them busy.

@@ -21,7 +21,6 @@ import re
 from fractions import Fraction
 from functools import cache
 from textwrap import dedent
-from typing import Any
 
 import periodictable
 import sympy as sp
@@ -570,7 +569,7 @@ def _(p: dict, b: TraceBuilder) -> str:
     b.observe(["KE = {k} J.", "The kinetic energy is {k} J."], k=ans(ke))
     code = f"""
         m, g, h, u = {m}, {G}, {h}, {u}
-        dt = 1e-4
+        dt = 1e-3                    # under constant g every step is exact, and so is the last one
         y, v, t = h, u, 0.0          # height, downward speed, time
         while True:
             y_new = y - v * dt - 0.5 * g * dt * dt
@@ -760,33 +759,31 @@ def oscillator_design(rng: random.Random, difficulty: str) -> Spec:
     return Spec(q, {"kind": kind, "T": period, "m": m}, ref(k, "N/m"))
 
 
-def _as_number(b: TraceBuilder, value: Any, name: str, unit: str) -> tuple[float, float]:
-    """Report a solved quantity (as shown, and unrounded); an exact symbolic value (8*pi**2) is first
-    evaluated numerically."""
-    if isinstance(value, (int, float)):
-        x = r6(float(value))
-        b.observe(["{n} = {x} {u}.", "So {n} must be {x} {u}."], n=name, x=fmt(x), u=unit)
-        return x, float(value)
-    b.observe(["Exactly, {n} = {v} {u}; I need a decimal value.", "The exact solution is {n} = {v} {u}."],
-              n=name, v=caret(str(value)), u=unit)
-    r = b.call("symbolic_math", {"operation": "evaluate", "expression": str(value), "substitutions": {}},
-               ["Evaluating {v} numerically.", "Getting the decimal value of {v}."], v=caret(str(value)))
-    x = r6(float(r.value))
-    b.observe("{n} ≈ {x} {u}.", n=name, x=fmt(x), u=unit)
-    return x, float(r.value)
+def _solve_formula(b: TraceBuilder, formula: str, unknown: str, values: dict[str, float], unit: str) -> float:
+    """Solve `formula` for `unknown` symbolically, then substitute `values`: the formula's rearrangement
+    is the same for every problem (one cached tool call), and the numbers go in only at the end, as a
+    careful solver would do it."""
+    r = b.call("symbolic_math", {"operation": "solve", "equation": formula, "variable": unknown},
+               ["Solving {f} for {n} symbolically.", "Rearranging {f} for {n}."], f=caret(formula), n=unknown)
+    expr = str(r.value[0])
+    b.observe(["So {n} = {e}.", "Rearranged: {n} = {e}."], n=unknown, e=caret(expr))
+    shown = ", ".join(f"{k} = {num(v)}" for k, v in values.items())
+    r2 = b.call("symbolic_math", {"operation": "evaluate", "expression": expr, "substitutions": dict(values)},
+                ["Substituting {v}.", "Now plugging in {v}."], v=shown)
+    x = float(r2.value)
+    b.observe(["{n} = {x} {u}.", "So {n} must be {x} {u}."], n=unknown, x=fmt(r6(x)), u=unit)
+    return x
 
 
 @oscillator_design.solver
 def _(p: dict, b: TraceBuilder) -> str:
     period = p["T"]
     if p["kind"] == "pendulum":
-        b.think(["A simple pendulum has T = 2π√(L/g); I'll solve 2π√(L/9.81) = {T} for L, then compute the period "
-                 "of that length under {pl}'s gravity.",
+        b.think(["A simple pendulum has T = 2π√(L/g); I'll solve that for L, put in T = {T} s and g = 9.81 m/s², "
+                 "then compute the period of that length under {pl}'s gravity.",
                  "Solve the period formula for the length, then reuse the length with g = {g2} m/s²."],
                 T=num(period), pl=p["place"], g2=p["g2"])
-        r = b.call("symbolic_math", {"operation": "solve", "equation": f"2*pi*sqrt(L/{G}) = {num(period)}",
-                                     "variable": "L"}, ["Solving for L.", "Finding the length."])
-        length, _ = _as_number(b, r.value[0], "L", "m")
+        length = r6(_solve_formula(b, "T = 2*pi*sqrt(L/g)", "L", {"T": period, "g": G}, "m"))
         r2 = b.call("physics", {"operation": "shm", "kind": "pendulum", "L": length, "g": p["g2"]},
                     ["Period of this pendulum on {pl}.", "Now the same length with g = {g2} m/s²."],
                     pl=p["place"], g2=p["g2"])
@@ -798,12 +795,12 @@ def _(p: dict, b: TraceBuilder) -> str:
                 g2=p["g2"])
         return b.finish(f"{t2} s")
     m = p["m"]
-    b.think(["For a mass on a spring T = 2π√(m/k); I'll solve 2π√({m}/k) = {T} for k and check the period with the "
-             "physics tool.", "Solve the spring period formula for k, then verify the resulting period."],
+    b.think(["For a mass on a spring T = 2π√(m/k); I'll solve it for k, put in m = {m} kg and T = {T} s, and check "
+             "the period with the physics tool.",
+             "Solve the spring period formula for k, substitute the numbers, then verify the resulting period."],
             m=num(m), T=num(period))
-    r = b.call("symbolic_math", {"operation": "solve", "equation": f"2*pi*sqrt({num(m)}/k) = {num(period)}",
-                                 "variable": "k"}, ["Solving for k.", "Finding the spring constant."])
-    k, k_raw = _as_number(b, r.value[0], "k", "N/m")
+    k_raw = _solve_formula(b, "T = 2*pi*sqrt(m/k)", "k", {"m": m, "T": period}, "N/m")
+    k = r6(k_raw)
     r2 = b.call("physics", {"operation": "shm", "kind": "spring", "k": k, "m": m},
                 ["Verifying the period with k = {k} N/m.", "Checking: period of {m} kg on a {k} N/m spring."],
                 k=fmt(k), m=num(m))

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
-# A coefficient times a one-letter variable or a bracket: `3*x` → `3x`, `2*(x + 1)` → `2(x + 1)`.
-_COEF_STAR = re.compile(r"(?<![\w.])(\d+)\*(?=(?:[A-Za-z](?![A-Za-z(])|\())")
+# A coefficient times a one-letter variable or a bracket: `3*x` → `3x`, `2*(x + 1)` → `2(x + 1)`. An
+# exponent keeps its star before a letter (`pi^2*m`, not `pi^2m`), but not before a bracket (`x^2(x - 1)`).
+_COEF_STAR = re.compile(r"(?<![\w.])(\d+)\*(?=\()|(?<![\w.^])(\d+)\*(?=[A-Za-z](?![A-Za-z(]))")
 
 
 def pick(rng: random.Random, variants: Sequence[str], **fmt: Any) -> str:
@@ -26,7 +27,7 @@ def pick(rng: random.Random, variants: Sequence[str], **fmt: Any) -> str:
 def caret(expr: str) -> str:
     """Python syntax to the way people type math: `3*x**2 + 2*x` → `3x^2 + 2x`."""
     text = expr.replace("**", "^")
-    return _COEF_STAR.sub(r"\1", text)
+    return _COEF_STAR.sub(lambda m: m.group(1) or m.group(2), text)
 
 
 def show(expr: str, rng: random.Random | None = None) -> str:

@@ -131,6 +131,8 @@ def test_phrasing_helpers() -> None:
 
     assert caret("3*x**2 + 2*x") == "3x^2 + 2x"
     assert caret("x**3*exp(-5*x)") == "x^3*exp(-5x)"
+    assert caret("4*pi**2*m/T**2") == "4*pi^2*m/T^2"  # an exponent is not a coefficient of the next letter
+    assert caret("-3*x**2*(6*x**2 - 1)") == "-3x^2(6x^2 - 1)"
     assert poly_text([3, 0, -1, 2]) == "3*x**3 - x + 2"
     assert poly_text([-1, 0]) == "-x"
     assert list_text([2, 3]) == "[2, 3]"

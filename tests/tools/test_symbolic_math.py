@@ -282,3 +282,61 @@ def test_limit_fast_path_leaves_infinite_and_unsupported_to_sympy(text):
     from tools.power_series import limit_at_zero
 
     assert limit_at_zero(to_sympy(text), sp.Symbol("x")) is None
+
+
+# -- exponential and radical equations: the fast paths give solve()'s answer -------------------------
+
+def _fast_and_general(text: str, real: bool):
+    """(fast path's solutions or None, SymPy's general solve()) for one equation in x."""
+    import sympy as sp
+
+    from tools import symbolic_math as sm
+
+    x = sp.Symbol("x", real=True) if real else sp.Symbol("x")
+    eqs = [sm._parse(text, {"x": x}, "equation")]
+    fast = sm._exponential_solutions(eqs, x)
+    if fast is None:
+        fast = sm._radical_solutions(eqs, x)
+    return fast, [d[x] for d in sp.solve(eqs, [x], dict=True) if x in d]
+
+
+def _random_exponential_and_radical_equations(seed: int, n: int):
+    import random
+
+    import sympy as sp
+
+    rng = random.Random(seed)
+    for _ in range(n):
+        if rng.random() < 0.5:  # m*b**(x + c) = r, mostly with r/m a power of b
+            b = rng.choice([2, 3, 5, 6, 7, 10, 11, 12, 4, 8, 9])  # 4, 8, 9: the fast path must decline
+            m = rng.choice([1, 1, 2, 3, sp.Rational(1, 2), -2])
+            c = rng.choice([0, 1, -3, 4, sp.Rational(1, 2)])
+            r = m * sp.Integer(b) ** rng.randint(-4, 6) * rng.choice([1, 1, 1, 3])
+            yield (f"{m}*{b}**(x + {c}) = {r}" if rng.random() < 0.8 else f"{r} = {b}**(x + {c})*{m}"), rng.random() < 0.3
+        else:  # c*sqrt(a1*x + a0) = q1*x + q0, mostly with a rational root
+            a1, q1, c = rng.choice([1, 1, 2, -1, sp.Rational(1, 2)]), rng.choice([1, 1, -1, 2, 0]), rng.choice([1, 2, -1])
+            q0 = rng.randint(-20, 20)
+            r0 = rng.randint(-10, 15)
+            a0 = (q1 * r0 + q0) ** 2 - a1 * r0 if rng.random() < 0.7 else rng.randint(-30, 30)
+            yield f"{c}*sqrt({a1}*x + {a0}) = {q1}*x + {q0}", rng.random() < 0.3
+
+
+def test_exponential_and_radical_fast_paths_match_sympy():
+    used = 0
+    for text, real in _random_exponential_and_radical_equations(3, 50):
+        fast, general = _fast_and_general(text, real)
+        if fast is not None:
+            used += 1
+            assert [str(v) for v in fast] == [str(v) for v in general], text
+    assert used >= 20  # the sample really exercises the fast paths
+    assert ok(operation="solve", equation="2*2**(x + 3) = 2048", variable="x").output == "[7]"
+    assert ok(operation="solve", equation="sqrt(x + 98) = x - 12", variable="x").output == "[23]"
+
+
+@pytest.mark.parametrize("text", ["4**x = 16", "2**(2*x) = 16", "2**x = 3", "2**x = -8", "2**x + x = 3",
+                                  "sqrt(x**2 + 1) = x + 3", "sqrt(x + 2) = x**2", "sqrt(x) + sqrt(x + 1) = 3",
+                                  "sqrt(x + 3) = x - 5", "x*sqrt(x + 1) = 2"])
+def test_exponential_and_radical_fast_paths_decline_what_they_cannot_do_exactly(text):
+    """Perfect-power bases, a coefficient on x, irrational or no roots, other shapes: SymPy answers."""
+    fast, _ = _fast_and_general(text, False)
+    assert fast is None
