@@ -31,7 +31,7 @@ TARGET_S = 60.0
 def copy_project(dest: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for d in ("stages", "tools", "conf"):
-        shutil.copytree(ROOT / d, dest / d, ignore=ignore)
+        shutil.copytree(ROOT / d, dest / d, ignore=ignore, dirs_exist_ok=True)
     for f in ("dvc.yaml", "params.yaml"):
         shutil.copy2(ROOT / f, dest / f)
 

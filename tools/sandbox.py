@@ -45,6 +45,7 @@ stderr shown).
 
 from __future__ import annotations
 
+import ast
 import atexit
 import ctypes
 import json
@@ -561,7 +562,10 @@ class Sandbox:
 
 
 _default: Sandbox | None = None
+_light: Sandbox | None = None
 _default_lock = threading.Lock()
+_STDLIB_PRELOAD = frozenset(STDLIB_PRELOAD)
+_DYNAMIC_IMPORT = frozenset({"__import__", "importlib", "import_module", "exec", "eval", "compile"})
 
 
 def default_sandbox() -> Sandbox:
@@ -572,9 +576,45 @@ def default_sandbox() -> Sandbox:
         return _default
 
 
+def light_sandbox() -> Sandbox:
+    """A pool whose zygotes preload only `STDLIB_PRELOAD`, for code that imports nothing else.
+
+    Why: what a task costs is mostly forking the zygote (copying its page tables) and the child's
+    copy-on-write faults, which grow with what the zygote has loaded; numpy + SymPy make that ~1.3 ms
+    of CPU per call more. Code that does not import them gets the same isolation from a smaller
+    zygote (and the numpy/SymPy zygotes are not started at all while no code needs them)."""
+    global _light
+    with _default_lock:
+        if _light is None or _light._closed:
+            _light = Sandbox(preload=STDLIB_PRELOAD, warmup="")
+        return _light
+
+
+def stdlib_only(code: str) -> bool:
+    """True when `code` (parsed, never run) imports only `STDLIB_PRELOAD` modules and has no dynamic
+    import; a syntax error is True too (any zygote reports it the same way)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(alias.name.partition(".")[0] not in _STDLIB_PRELOAD for alias in node.names):
+                return False
+        elif isinstance(node, ast.ImportFrom):
+            if node.level or (node.module or "").partition(".")[0] not in _STDLIB_PRELOAD:
+                return False
+        elif isinstance(node, ast.Name) and node.id in _DYNAMIC_IMPORT:
+            return False
+        elif isinstance(node, ast.Attribute) and node.attr in _DYNAMIC_IMPORT:
+            return False
+    return True
+
+
 def run(code: str, timeout: float = DEFAULT_TIMEOUT, **limits: Any) -> RunResult:
-    """Run `code` in the shared default sandbox pool (see `Sandbox.run`)."""
-    return default_sandbox().run(code, timeout, **limits)
+    """Run `code` in a shared sandbox pool (see `Sandbox.run`): the light one when `stdlib_only`."""
+    pool = light_sandbox() if len(code) <= MAX_CODE_CHARS and stdlib_only(code) else default_sandbox()
+    return pool.run(code, timeout, **limits)
 
 
 def warm(n: int = 1) -> None:
@@ -582,18 +622,19 @@ def warm(n: int = 1) -> None:
 
 
 def shutdown() -> None:
-    """Close the default pool's zygotes (also done automatically at interpreter exit)."""
-    global _default
+    """Close the shared pools' zygotes (also done automatically at interpreter exit)."""
+    global _default, _light
     with _default_lock:
-        pool, _default = _default, None
-    if pool is not None:
-        pool.shutdown()
+        pools, _default, _light = (_default, _light), None, None
+    for pool in pools:
+        if pool is not None:
+            pool.shutdown()
 
 
 def _after_fork_in_child() -> None:
     # A forked process must not share the parent's zygotes (their pipes carry the parent's tasks).
-    global _default, _default_lock
-    _default = None
+    global _default, _light, _default_lock
+    _default = _light = None
     _default_lock = threading.Lock()
 
 

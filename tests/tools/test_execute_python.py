@@ -241,3 +241,31 @@ def test_task_environment_gc_surrogates_and_output_beyond_the_pipe():
         assert res.output_bytes == 3000 * 1000 + 4 and res.stdout.endswith("x\nend\n")
     finally:
         sb.shutdown()
+
+
+@pytest.mark.parametrize("code, light_pool", [
+    ("print(1)", True),
+    ("import math, random\nfrom statistics import mean\nprint(mean([1, 2]))", True),
+    ("import os.path\nprint(os.path.sep)", False),  # os is not preloaded
+    ("import numpy as np\nprint(np.arange(3).sum())", False),
+    ("from sympy import symbols", False),
+    ("from . import sibling", False),
+    ("m = __import__('numpy')", False),
+    ("import importlib\nimportlib.import_module('numpy')", False),
+    ("exec('import numpy')", False),
+    ("def f(:\n", True),  # a syntax error reads the same from any zygote
+])
+def test_code_importing_only_the_standard_library_runs_in_the_light_pool(code, light_pool):
+    assert sandbox.stdlib_only(code) is light_pool
+
+
+def test_light_and_numpy_pools_give_the_same_results():
+    """The pool is a cost choice only: what code prints, raises or hits is the same in both."""
+    programs = ["import math\nprint(math.factorial(20))", "x = [1, 2]\nx[5]", "print('a' * 30)",
+                "import random\nrandom.seed(3)\nprint(random.random())", "1 / 0", "def f(:\n"]
+    full = sandbox.default_sandbox()
+    for code in programs:
+        a, b = sandbox.run(code, timeout=5), full.run(code, timeout=5)
+        assert (a.stdout, a.error, a.timed_out) == (b.stdout, b.error, b.timed_out), code
+    res = call({"code": "import numpy as np\nprint(int(np.arange(5).sum()))"})
+    assert res.ok and res.output == "10"

@@ -1,7 +1,8 @@
 """Hostile code against the execute_python sandbox: every attack must fail, and the sandbox must
 keep working afterwards (each test ends with a normal call).
 
-Runs against the default mode (bwrap when usable) and against the no-bwrap fallback; attacks the
+Runs against the default mode (bwrap when usable; with numpy/SymPy preloaded, and the light
+standard-library-only zygotes that code importing nothing else runs in) and against the no-bwrap fallback; attacks the
 fallback cannot stop by design (reading world-readable files) are checked only under bwrap.
 """
 
@@ -26,14 +27,16 @@ IS_ROOT = os.geteuid() == 0
 T = 2.0  # per-attack timeout
 
 
-@pytest.fixture(scope="module", params=["default", "fallback"])
+@pytest.fixture(scope="module", params=["default", "light", "fallback"])
 def sb(request):
     """A sandbox pool started while an API key is in the parent's environment."""
     old = os.environ.get("ANTHROPIC_API_KEY")
     os.environ["ANTHROPIC_API_KEY"] = SECRET
     if request.param == "fallback":  # same isolation; skip the slow numpy/sympy preload
         pool = sandbox.Sandbox(max_workers=1, use_bwrap=False, preload=sandbox.STDLIB_PRELOAD, warmup="")
-    else:  # the real configuration
+    elif request.param == "light":  # what code importing only the standard library runs in
+        pool = sandbox.Sandbox(max_workers=1, preload=sandbox.STDLIB_PRELOAD, warmup="")
+    else:  # the real configuration for code that imports numpy/sympy
         pool = sandbox.Sandbox(max_workers=1)
     pool.warm()
     yield pool
