@@ -837,8 +837,10 @@ def _dice_hits(seed: int, n: int, target: int) -> int:
 @template(CAT, "monte_carlo", tools=PY)
 def monte_carlo(rng: random.Random, difficulty: str) -> Spec:
     seed = rng.randint(0, 10**6)
-    n = {"easy": rng.choice([1000, 2000, 5000]), "medium": rng.choice([10000, 20000, 50000]),
-         "hard": rng.choice([50000, 100000])}[difficulty]
+    # The sample size is stated in the question and changes nothing in the method; larger samples only
+    # cost sandbox time (a 100,000-point run is ~70 ms of pure-Python loop).
+    n = {"easy": rng.choice([1000, 2000, 5000]), "medium": rng.choice([5000, 10000, 20000]),
+         "hard": rng.choice([20000, 50000])}[difficulty]
     kind = rng.choice(["pi", "dice", "unit_sum"])
     if kind == "pi":
         hits = _pi_hits(seed, n)
