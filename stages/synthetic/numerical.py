@@ -15,12 +15,11 @@ import random
 import re
 from fractions import Fraction
 from textwrap import dedent
+from typing import Any
 
 import mpmath
 import numpy as np
 import sympy as sp
-from scipy import integrate as sci_integrate
-from scipy import optimize as sci_optimize
 
 from stages.synthetic.base import Spec, TraceBuilder, TraceBuildError, template
 from stages.synthetic.phrasing import join_words, num, pick, poly_text
@@ -53,6 +52,21 @@ def _g(x: float) -> str:
 
 def _run(b: TraceBuilder, code: str, content: list[str] | str, **fmt: object):
     return b.call("execute_python", _code(code), content, **fmt)
+
+
+def _brentq(*args: Any, **kw: Any) -> float:
+    """scipy.optimize.brentq, imported on first use: only the generators need SciPy's solvers (~0.5 s
+    to import), not the trace solvers the generate stage runs."""
+    from scipy import optimize
+
+    return optimize.brentq(*args, **kw)
+
+
+def _quad(*args: Any, **kw: Any) -> tuple[float, float]:
+    """scipy.integrate.quad, imported on first use (see `_brentq`)."""
+    from scipy import integrate
+
+    return integrate.quad(*args, **kw)
 
 
 def _primes_upto(n: int) -> np.ndarray:
@@ -203,7 +217,7 @@ def _py_func(expr: str):
 @template(CAT, "bisection", tools=PY, weight=1.2)
 def bisection(rng: random.Random, difficulty: str) -> Spec:
     expr, show, lo, hi, _ = _root_problem(rng, difficulty)
-    root = sci_optimize.brentq(_py_func(expr), lo, hi, xtol=1e-15)
+    root = _brentq(_py_func(expr), lo, hi, xtol=1e-15)
     tol = {"easy": "1e-8", "medium": "1e-10", "hard": "1e-12"}[difficulty]
     q = pick(rng, [
         "Use the bisection method on [{lo}, {hi}] to find the root of f(x) = {f} (tolerance {t}). Give 8 decimals.",
@@ -267,7 +281,7 @@ def newton_method(rng: random.Random, difficulty: str) -> Spec:
         c, d = rng.randint(1, 9), rng.randint(1, 30)
         f, df = poly_text([1, 0, c, -d]), poly_text([3, 0, c])
         x0 = 1.0
-        root = float(sci_optimize.brentq(lambda x: x**3 + c * x - d, 0, d + 1, xtol=1e-15))
+        root = float(_brentq(lambda x: x**3 + c * x - d, 0, d + 1, xtol=1e-15))
         desc = f"x³ + {c}x − {d} = 0"
         q = pick(rng, ["Solve x³ + {c}x − {d} = 0 with Newton's method starting from x₀ = 1. Give the real root "
                        "to 10 decimals.", "Find the real root of x^3 + {c}x = {d} by Newton–Raphson (10 decimal "
@@ -276,7 +290,7 @@ def newton_method(rng: random.Random, difficulty: str) -> Spec:
         e = rng.choice([0.1, 0.2, 0.3, 0.5, 0.7, 0.9])
         m_ = rng.choice([0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
         f, df, x0 = f"x - {e}*math.sin(x) - {m_}", f"1 - {e}*math.cos(x)", m_
-        root = float(sci_optimize.brentq(lambda x: x - e * math.sin(x) - m_, 0, 2 * math.pi, xtol=1e-15))
+        root = float(_brentq(lambda x: x - e * math.sin(x) - m_, 0, 2 * math.pi, xtol=1e-15))
         desc = f"Kepler's equation E − {e} sin E = {m_}"
         q = pick(rng, ["Solve Kepler's equation E − {e}·sin(E) = {m} for E with Newton's method (10 decimals).",
                        "An orbit has eccentricity {e} and mean anomaly M = {m} rad. Solve E − e·sin E = M for the "
@@ -330,7 +344,7 @@ def simpson_integration(rng: random.Random, difficulty: str) -> Spec:
     upper = {"easy": rng.randint(1, 3), "medium": round(rng.uniform(0.5, 4), 1),
              "hard": round(rng.uniform(1, 6), 2)}[difficulty]
     n = {"easy": 1000, "medium": 2000, "hard": 4000}[difficulty]
-    val, _ = sci_integrate.quad(f, 0, upper, epsabs=1e-13, epsrel=1e-13, limit=200)
+    val, _ = _quad(f, 0, upper, epsabs=1e-13, epsrel=1e-13, limit=200)
     q = pick(rng, [
         "Approximate ∫_0^{b} {f} dx with Simpson's rule using n = {n} subintervals (8 decimals).",
         "Estimate the integral of {f} from 0 to {b} numerically (composite Simpson, n = {n}). Give 8 decimal "
@@ -1159,7 +1173,7 @@ def fixed_point(rng: random.Random, difficulty: str) -> Spec:
         g, show, f = f"math.exp(-x) / {a}", f"e^(−x)/{a}" if a > 1 else "e^(−x)", (lambda x: math.exp(-x) / a - x)
     else:
         g, show, f = f"math.sqrt(x + {a})", f"√(x + {a})", (lambda x: math.sqrt(x + a) - x)
-    root = sci_optimize.brentq(f, 0.5 if kind == "recip" else 0, 20, xtol=1e-15)
+    root = _brentq(f, 0.5 if kind == "recip" else 0, 20, xtol=1e-15)
     x0 = {"easy": 1, "medium": 0 if kind != "recip" else 2, "hard": rng.randint(2, 9)}[difficulty]
     q = pick(rng, ["Iterate x_(n+1) = {g} from x₀ = {x} until it converges. What is the fixed point (10 decimals)?",
                    "Find the solution of x = {g} by fixed-point iteration starting at {x}, to 10 decimal places.",
