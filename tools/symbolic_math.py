@@ -360,20 +360,6 @@ class SolveArgs(OpArgs):
     _list = field_validator("equation", "variable", mode="before")(classmethod(lambda cls, v: _decode_list(v)))
 
 
-def _polynomial_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
-    """One polynomial equation in `var` whose roots are all rational: its roots, as solve() gives them
-    (sorted, distinct); None for anything else (then solve() runs)."""
-    if len(eqs) != 1:
-        return None
-    eq = eqs[0]
-    if isinstance(eq, sp.Eq):
-        eq = eq.lhs - eq.rhs
-    elif not isinstance(eq, sp.Expr):
-        return None
-    poly = _rational_poly(eq, var)
-    return _rational_roots(poly) if poly is not None else None
-
-
 def _equation_expr(eqs: list[Any]) -> Any:
     """The single equation of `eqs` as `lhs - rhs`, or None."""
     if len(eqs) != 1:
@@ -382,6 +368,26 @@ def _equation_expr(eqs: list[Any]) -> Any:
     if isinstance(eq, sp.Eq):
         return eq.lhs - eq.rhs
     return eq if isinstance(eq, sp.Expr) else None
+
+
+def _exact_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
+    """solve()'s answer for one equation in `var` alone from the first fast path that applies
+    (polynomial, exponential, radical), or None (then solve() runs)."""
+    expr = _equation_expr(eqs)
+    if expr is None or expr.free_symbols != {var}:
+        return None
+    for fast_path in (_polynomial_solutions, _exponential_solutions, _radical_solutions):
+        values = fast_path(expr, var)
+        if values is not None:
+            return values
+    return None
+
+
+def _polynomial_solutions(expr: Any, var: sp.Symbol) -> list[Any] | None:
+    """`expr = 0` for a polynomial whose roots are all rational: its roots, as solve() gives them
+    (sorted, distinct); None for anything else."""
+    poly = _rational_poly(expr, var)
+    return _rational_roots(poly) if poly is not None else None
 
 
 def _integer_log(value: Any, base: int) -> int | None:
@@ -398,17 +404,14 @@ def _integer_log(value: Any, base: int) -> int | None:
     return None
 
 
-def _exponential_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
-    """`m*b**(var + c) = r` whose solution is rational: [n - c] where b**n = r/m, as solve() gives it; None
+def _exponential_solutions(expr: Any, var: sp.Symbol) -> list[Any] | None:
+    """`expr = 0` of the form `m*b**(var + c) = r` whose solution is rational: [n - c] where b**n = r/m, as solve() gives it; None
     for anything else.
 
     Why: solve() takes logarithms, simplifies and checks (~100 ms); the answer is one integer division
     loop. Only for an integer base b > 1 that is not a perfect power (for 4**x SymPy also returns complex
     solutions) and the variable's coefficient 1 (2**(2*x) has them too); tests compare with solve().
     """
-    expr = _equation_expr(eqs)
-    if expr is None or expr.free_symbols != {var}:
-        return None
     const, term = expr.as_independent(var, as_Add=True)
     coeff, power = term.as_independent(var, as_Add=False)
     if not (const.is_Rational and coeff.is_Rational and coeff != 0 and power.is_Pow):
@@ -424,8 +427,8 @@ def _exponential_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
     return None if n is None else [sp.Integer(n) - shift]
 
 
-def _radical_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
-    """`c*sqrt(P) + R = 0` with P and R linear in `var` over Q, whose squared form has rational roots:
+def _radical_solutions(expr: Any, var: sp.Symbol) -> list[Any] | None:
+    """`expr = c*sqrt(P) + R = 0` with P and R linear in `var` over Q, whose squared form has rational roots:
     the roots r with sqrt(P(r)) = -R(r)/c (the others are extraneous), as solve() gives them; None for
     anything else.
 
@@ -433,9 +436,6 @@ def _radical_solutions(eqs: list[Any], var: sp.Symbol) -> list[Any] | None:
     For a rational root r, P(r) = Q(r)**2 with Q = -R/c, so sqrt(P(r)) = |Q(r)|: r solves the
     equation exactly when Q(r) >= 0. Tests compare with solve().
     """
-    expr = _equation_expr(eqs)
-    if expr is None or expr.free_symbols != {var}:
-        return None
     radicals = [t for t in sp.Add.make_args(expr) if t.has(sp.Pow) and not t.is_polynomial(var)]
     if len(radicals) != 1:
         return None
@@ -493,11 +493,7 @@ def op_solve(a: SolveArgs) -> ToolResult:
         return _result(sp.solve(eqs if len(eqs) > 1 else eqs[0], *syms))  # inequalities: a condition
     if len(syms) == 1:
         s = syms[0]
-        values = _polynomial_solutions(eqs, s)
-        if values is None:
-            values = _exponential_solutions(eqs, s)
-        if values is None:
-            values = _radical_solutions(eqs, s)
+        values = _exact_solutions(eqs, s)
         if values is None:
             values = [d[s] for d in sp.solve(eqs, syms, dict=True) if s in d]
         return ToolResult.success(_text(values), [_solution_value(v) for v in values])

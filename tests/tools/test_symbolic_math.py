@@ -287,17 +287,14 @@ def test_limit_fast_path_leaves_infinite_and_unsupported_to_sympy(text):
 # -- exponential and radical equations: the fast paths give solve()'s answer -------------------------
 
 def _fast_and_general(text: str, real: bool):
-    """(fast path's solutions or None, SymPy's general solve()) for one equation in x."""
+    """(the fast paths' solutions or None, SymPy's general solve()) for one equation in x."""
     import sympy as sp
 
     from tools import symbolic_math as sm
 
     x = sp.Symbol("x", real=True) if real else sp.Symbol("x")
     eqs = [sm._parse(text, {"x": x}, "equation")]
-    fast = sm._exponential_solutions(eqs, x)
-    if fast is None:
-        fast = sm._radical_solutions(eqs, x)
-    return fast, [d[x] for d in sp.solve(eqs, [x], dict=True) if x in d]
+    return sm._exact_solutions(eqs, x), [d[x] for d in sp.solve(eqs, [x], dict=True) if x in d]
 
 
 def _random_exponential_and_radical_equations(seed: int, n: int):
