@@ -562,19 +562,25 @@ class Sandbox:
             z.close()
 
 
-_default: Sandbox | None = None
-_light: Sandbox | None = None
-_default_lock = threading.Lock()
+# The shared pools, started on first use: "full" preloads numpy/SymPy; "light" (see `light_sandbox`)
+# only the standard-library modules.
+_POOL_SETTINGS: dict[str, dict[str, Any]] = {"full": {}, "light": {"preload": STDLIB_PRELOAD, "warmup": ""}}
+_pools: dict[str, Sandbox] = {}
+_pools_lock = threading.Lock()
 _STDLIB_PRELOAD = frozenset(STDLIB_PRELOAD)
 _DYNAMIC_IMPORT = frozenset({"__import__", "importlib", "import_module", "exec", "eval", "compile"})
 
 
+def _shared(kind: str) -> Sandbox:
+    with _pools_lock:
+        pool = _pools.get(kind)
+        if pool is None or pool._closed:
+            pool = _pools[kind] = Sandbox(**_POOL_SETTINGS[kind])
+        return pool
+
+
 def default_sandbox() -> Sandbox:
-    global _default
-    with _default_lock:
-        if _default is None or _default._closed:
-            _default = Sandbox()
-        return _default
+    return _shared("full")
 
 
 def light_sandbox() -> Sandbox:
@@ -584,11 +590,7 @@ def light_sandbox() -> Sandbox:
     copy-on-write faults, which grow with what the zygote has loaded; numpy + SymPy make that ~1.3 ms
     of CPU per call more. Code that does not import them gets the same isolation from a smaller
     zygote (and the numpy/SymPy zygotes are not started at all while no code needs them)."""
-    global _light
-    with _default_lock:
-        if _light is None or _light._closed:
-            _light = Sandbox(preload=STDLIB_PRELOAD, warmup="")
-        return _light
+    return _shared("light")
 
 
 def stdlib_only(code: str) -> bool:
@@ -624,19 +626,18 @@ def warm(n: int = 1) -> None:
 
 def shutdown() -> None:
     """Close the shared pools' zygotes (also done automatically at interpreter exit)."""
-    global _default, _light
-    with _default_lock:
-        pools, _default, _light = (_default, _light), None, None
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
     for pool in pools:
-        if pool is not None:
-            pool.shutdown()
+        pool.shutdown()
 
 
 def _after_fork_in_child() -> None:
     # A forked process must not share the parent's zygotes (their pipes carry the parent's tasks).
-    global _default, _light, _default_lock
-    _default = _light = None
-    _default_lock = threading.Lock()
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
 
 
 atexit.register(shutdown)
