@@ -8,8 +8,9 @@ models actually write, and what the warm zygote has preloaded). The baseline is 
 drop and rlimits and still wins because it forks a warm, preloaded process instead of starting one.
 Target: >= 5x the baseline.
 
-Also the per-call overhead of back-to-back calls of a trivial snippet through the default pool (two
-zygotes), as the generate stage makes them: wall time per call, and CPU per call in this process and
+Also the per-call overhead of back-to-back calls of a trivial snippet through each shared pool (two
+zygotes each: the light standard-library one that such code runs in, and the numpy+sympy one), as the
+generate stage makes them: wall time per call, and CPU per call in this process and
 in the zygotes with their task processes (read from /proc; a shared machine makes wall times noisy,
 CPU less so).
 """
@@ -100,26 +101,22 @@ def _tree_cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def overhead(calls: int, threads: int) -> str:
-    """Back-to-back trivial calls: wall ms per call; CPU ms per call here and in zygotes + tasks."""
-    pool = sandbox.default_sandbox()
+def overhead(pool: sandbox.Sandbox, calls: int, threads: int) -> str:
+    """Back-to-back trivial calls in `pool`: wall ms per call; CPU ms per call here and in zygotes + tasks."""
     pool.warm(pool.max_workers)
+
+    def run(code: str) -> None:
+        assert pool.run(code, timeout=10).ok
+
     for _ in range(10):
-        boxed(TRIVIAL)
+        run(TRIVIAL)
     zygotes = [z.proc.pid for z in pool._idle]  # the bwrap (or zygote) processes this pool started
     zygote_cpu, own = _tree_cpu_seconds(zygotes), resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    if threads == 1:
-        for _ in range(calls):
-            boxed(TRIVIAL)
-    else:
-        with ThreadPoolExecutor(threads) as ex:
-            list(ex.map(lambda _: boxed(TRIVIAL), range(calls)))
-    wall = time.perf_counter() - t0
+    per_second, _ = rate(run, TRIVIAL, calls, threads)
     after = resource.getrusage(resource.RUSAGE_SELF)
     here = (after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime) / calls * 1000
     there = (_tree_cpu_seconds(zygotes) - zygote_cpu) / calls * 1000
-    return (f"{wall / calls * 1000:6.2f} ms wall per call; CPU per call: {here:5.2f} ms here + "
+    return (f"{1000 / per_second:6.2f} ms wall per call; CPU per call: {here:5.2f} ms here + "
             f"{there:5.2f} ms in zygotes and tasks")
 
 
@@ -154,9 +151,11 @@ def main() -> None:
         lat.append((time.perf_counter() - t0) * 1000)
     print(f"[math] sandbox latency with 20 ms pauses between calls: {statistics.median(lat):.1f} ms median "
           f"(fresh subprocess: {rate(fresh, SNIPPETS['math'], 5, 1)[1]:.1f} ms)")
-    for threads in (1, 6):
-        print(f"[trivial] back-to-back, {threads} thread(s), pool of {sandbox.default_sandbox().max_workers}: "
-              f"{overhead(args.overhead_calls, threads)}")
+    # Trivial code runs in the light pool (standard library only); code importing numpy/SymPy in the full one.
+    for name, pool in (("light", sandbox.light_sandbox()), ("numpy+sympy", sandbox.default_sandbox())):
+        for threads in (1, 6):
+            print(f"[trivial] back-to-back in the {name} pool of {pool.max_workers}, {threads} thread(s): "
+                  f"{overhead(pool, args.overhead_calls, threads)}")
     sandbox.shutdown()
 
 
