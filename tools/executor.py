@@ -100,14 +100,18 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
 
+    def _spawn(self) -> _Worker:
+        """A new worker counted against the pool's size (call with the lock held)."""
+        self._created += 1
+        worker = _Worker(self.memory_mb)
+        self._workers.append(worker)
+        return worker
+
     def _acquire(self) -> _Worker:
         while True:
             with self._lock:
                 if self._idle.empty() and self._created < self.size:
-                    self._created += 1
-                    worker = _Worker(self.memory_mb)
-                    self._workers.append(worker)
-                    return worker
+                    return self._spawn()
             try:  # poll, so a slot freed by a killed worker is noticed
                 return self._idle.get(timeout=0.05)
             except queue.Empty:
@@ -118,10 +122,7 @@ class WorkerPool:
         rather than one by one on first use."""
         with self._lock:
             while self._created < self.size:
-                self._created += 1
-                worker = _Worker(self.memory_mb)
-                self._workers.append(worker)
-                self._idle.put(worker)
+                self._idle.put(self._spawn())
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
