@@ -43,6 +43,12 @@ class StageError(Exception):
     """The stage cannot produce a correct output (e.g. a generator's answer disagrees with its trace)."""
 
 
+def usable_cpus() -> int:
+    """How many CPUs this process may run on (its affinity mask where the OS has one): the default
+    number of worker processes of the stages that fork them."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def stage_main(func: Callable[[DictConfig], None]) -> Callable[[], None]:
     """Wrap `func(cfg)` as a Hydra app over `params.yaml` with clean one-line errors."""
 

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from omegaconf import DictConfig
 
-from stages.app import ConfigError, stage_main
+from stages.app import ConfigError, stage_main, usable_cpus
 from stages.jsonl import DataError, atomic_open, to_json_line, write_json, write_jsonl
 from stages.schema import Trace
 from stages.verify.layers import Options, parse_record, verify_answer, verify_structure
@@ -305,11 +305,6 @@ def _env_int(name: str) -> int | None:
     return int(value) if value.isdigit() and int(value) > 0 else None
 
 
-def default_processes() -> int:
-    """One worker process per CPU this process may use (1: verify in this process)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _tool_runtime_started() -> bool:
     """Has this process already started tool workers or opened the result cache? (then do not fork)"""
     executor = sys.modules.get("tools.executor")
@@ -327,7 +322,7 @@ def main(cfg: DictConfig) -> None:
     workers = int(ecfg.get("workers", 4))
     processes = ecfg.get("processes")
     try:
-        processes = default_processes() if processes is None else int(processes)
+        processes = usable_cpus() if processes is None else int(processes)
     except ValueError:
         raise ConfigError(f"execute.processes must be an integer, not {processes!r}") from None
     if processes > 1 and _tool_runtime_started():

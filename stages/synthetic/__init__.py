@@ -8,11 +8,11 @@ from __future__ import annotations
 import hashlib
 import importlib
 import multiprocessing
-import os
 import random
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from stages.app import usable_cpus
 from stages.schema import CATEGORY_DOMAIN, Problem
 from stages.synthetic.base import (
     TEMPLATES,
@@ -114,11 +114,6 @@ def _draw_in_worker(category: str, count: int, seed: int, max_tries_per_problem:
     return draw_category(category, count, seed, _Overlay(_worker_base), max_tries_per_problem)
 
 
-def default_workers() -> int:
-    """One worker per CPU this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def draw_categories(counts: dict[str, int], seed: int, seen: set[str], workers: int | None = None,
                     max_tries_per_problem: int = 50) -> Iterator[tuple[str, Draw]]:
     """`draw_category` for each category in `counts` order, sharing `seen`; yields (category, draw).
@@ -130,7 +125,7 @@ def draw_categories(counts: dict[str, int], seed: int, seen: set[str], workers: 
     an earlier category took (then the serial draw would have made the very same choices); otherwise
     it is drawn again here, in order. Cross-category repeats are rare, so this almost never happens.
     """
-    workers = default_workers() if workers is None else workers
+    workers = usable_cpus() if workers is None else workers
     jobs = {cat: n for cat, n in counts.items() if n > 0}
     workers = min(workers, len(jobs))
     # fork: workers inherit `seen` (and any module already loaded) without pickling
