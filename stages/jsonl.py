@@ -43,6 +43,14 @@ def _first_error(err: ValidationError) -> str:
     return f"field '{where}': {e['msg']}{more}"
 
 
+def parse_line(path: str | Path, lineno: int, line: str) -> Any:
+    """`json.loads(line)`; bad JSON is a DataError naming the file, line and column."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+
+
 def read_jsonl(path: str | Path, model: type[M]) -> Iterator[M]:
     """Yield one validated model per non-blank line; raise DataError naming the first bad line."""
     path = Path(path)
@@ -52,10 +60,7 @@ def read_jsonl(path: str | Path, model: type[M]) -> Iterator[M]:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+            data = parse_line(path, lineno, line)
             if not isinstance(data, dict):
                 raise DataError(f"{path}:{lineno}: expected a JSON object, got {type(data).__name__}")
             try:
@@ -70,10 +75,7 @@ def read_jsonl_dicts(path: str | Path) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+                yield parse_line(path, lineno, line)
 
 
 def to_json_line(record: BaseModel | dict[str, Any]) -> str:

@@ -28,7 +28,15 @@ from omegaconf import DictConfig
 from stages.app import ConfigError, stage_main
 from stages.filter import normalise_question
 from stages.format import NEWLINE, JsonCells, in_forked_child, write_parquet
-from stages.jsonl import DataError, atomic_open, dumps_compact, gc_paused, read_jsonl_dicts, write_json
+from stages.jsonl import (
+    DataError,
+    atomic_open,
+    dumps_compact,
+    gc_paused,
+    parse_line,
+    read_jsonl_dicts,
+    write_json,
+)
 
 log = logging.getLogger("split")
 
@@ -129,10 +137,7 @@ class SharedTail:
                 body = line.rstrip(" \t\r\n")  # JSON whitespace: what json.loads ignores
                 rec = self._from_known_tail(body)
                 if rec is None:
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+                    rec = parse_line(path, lineno, line)
                     self._remember(rec, body)
                 yield rec
 
