@@ -412,7 +412,7 @@ def _sympy_symbols(symbols: Mapping[str, Any] | Iterable[str] | None) -> dict[st
 
 
 class _SympyBuilder:
-    def __init__(self, symbols: dict[str, Any]):
+    def __init__(self, symbols: dict[str, Any], evaluate_relations: bool = True):
         import sympy as sp
 
         global _SYMPY_FUNCS
@@ -421,6 +421,7 @@ class _SympyBuilder:
         self.sp = sp
         self.funcs = _SYMPY_FUNCS
         self.symbols = symbols
+        self.evaluate_relations = evaluate_relations
         self.constants = {"pi": sp.pi, "E": sp.E, "e": sp.E, "I": sp.I, "oo": sp.oo, "inf": sp.oo,
                           "infinity": sp.oo, "Infinity": sp.oo}
 
@@ -485,7 +486,7 @@ class _SympyBuilder:
                 right = self.build(comp)
                 rel = {ast.Eq: sp.Eq, ast.NotEq: sp.Ne, ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt,
                        ast.GtE: sp.Ge}[type(op)]
-                parts.append(rel(left, right))
+                parts.append(rel(left, right) if self.evaluate_relations else rel(left, right, evaluate=False))
                 left = right
             return parts[0] if len(parts) == 1 else sp.And(*parts)
         if isinstance(node, ast.IfExp):
@@ -500,13 +501,18 @@ class _SympyBuilder:
         raise ExprError(f"not allowed: {type(node).__name__}")
 
 
-def to_sympy(text: str, symbols: Mapping[str, Any] | Iterable[str] | None = None) -> Any:
+def to_sympy(text: str, symbols: Mapping[str, Any] | Iterable[str] | None = None, *,
+             evaluate_relations: bool = True) -> Any:
     """Build a SymPy expression (or `Eq`/relational/boolean, or a list for `a, b` / `[a, b]`).
 
     `symbols`: names to treat as variables — an iterable of names (each becomes a plain `Symbol`, even
     `e` or `I`), or a mapping name → SymPy object (a Symbol with assumptions, or a *value*: numeric
     bounds are then checked on the substituted values, which is why `evaluate` substitutes this way).
     Other unknown names become plain Symbols.
+
+    `evaluate_relations=False` builds `a = b`, `a < b`, ... as they are written, without SymPy's attempt
+    to decide them (`Eq(x**2 + 1, 0)` is False for a real x): that attempt queries assumptions and costs
+    ~10 ms for a cubic equation, wasted on a caller that only needs `lhs - rhs`.
     """
     if not isinstance(text, str):
         if isinstance(text, bool):
@@ -518,7 +524,7 @@ def to_sympy(text: str, symbols: Mapping[str, Any] | Iterable[str] | None = None
     syms = _sympy_symbols(symbols)
     tree = parse_ast(text, declared=syms)
     try:
-        return _SympyBuilder(syms).build(tree)
+        return _SympyBuilder(syms, evaluate_relations).build(tree)
     except ExprError:
         raise
     except RecursionError:

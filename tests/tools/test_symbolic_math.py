@@ -293,8 +293,8 @@ def _fast_and_general(text: str, real: bool):
     from tools import symbolic_math as sm
 
     x = sp.Symbol("x", real=True) if real else sp.Symbol("x")
-    eqs = [sm._parse(text, {"x": x}, "equation")]
-    return sm._exact_solutions(eqs, x), [d[x] for d in sp.solve(eqs, [x], dict=True) if x in d]
+    eq = sm._parse(text, {"x": x}, "equation")
+    return sm._exact_solutions([eq.lhs - eq.rhs], x), [d[x] for d in sp.solve([eq], [x], dict=True) if x in d]
 
 
 def _random_exponential_and_radical_equations(seed: int, n: int):
@@ -337,3 +337,88 @@ def test_exponential_and_radical_fast_paths_decline_what_they_cannot_do_exactly(
     """Perfect-power bases, a coefficient on x, irrational or no roots, other shapes: SymPy answers."""
     fast, _ = _fast_and_general(text, False)
     assert fast is None
+
+
+# -- linear systems: exact elimination gives solve()'s answer --------------------------------------------
+
+def _random_linear_systems(seed: int, n: int):
+    import random
+
+    rng = random.Random(seed)
+    names = ["x", "y", "z", "w"]
+    for _ in range(n):
+        k = rng.choice([2, 2, 3, 3, 4])
+        rows = k + rng.choice([0, 0, 0, 1, -1])  # sometimes over- or under-determined
+        unknowns = names[:k]
+        eqs = []
+        for _ in range(rows):
+            terms = []
+            for v in unknowns:
+                c = rng.choice([0, 1, -1, 2, -3, 5, "1/2", "-2/3"])
+                if c != 0:
+                    terms.append(f"{c}*{v}")
+            lhs = " + ".join(terms) or "0"
+            eqs.append(f"{lhs} = {rng.randint(-20, 20)}" if rng.random() < 0.8 else f"{lhs} - {rng.randint(-9, 9)}")
+        yield eqs, unknowns
+
+
+def test_linear_system_fast_path_matches_sympy():
+    import sympy as sp
+
+    from tools import symbolic_math as sm
+
+    used = 0
+    for eqs, unknowns in _random_linear_systems(5, 120):
+        syms = [sp.Symbol(v) for v in unknowns]
+        exprs = []
+        for t in eqs:
+            e = sm._parse(t, unknowns, "equation")
+            exprs.append(e.lhs - e.rhs if isinstance(e, sp.Eq) else e)
+        fast = sm._linear_system_solution(exprs, syms)
+        general = sp.solve(exprs, syms, dict=True)
+        if fast is not None:
+            used += 1
+            assert [fast] == general, eqs
+        else:  # declined: no solution, or a family of them
+            assert len(general) != 1 or set(general[0]) != set(syms), eqs
+    assert used >= 40
+    out = ok(operation="solve", equation=["x + y = 10", "x - y = 2"], variable=["x", "y"])
+    assert (out.output, out.value) == ("[{x: 6, y: 4}]", [{"x": 6, "y": 4}])
+    out = ok(operation="solve", equation=["2*x + 3*y = 1", "x - y = 1/2"])
+    assert out.output == "[{x: 1/2, y: 0}]"
+
+
+@pytest.mark.parametrize("eqs", [["x + y = 1", "2*x + 2*y = 2"], ["x + y = 1", "x + y = 2"],
+                                 ["x*y = 2", "x + y = 3"], ["0.5*x + y = 1", "x - y = 0"], ["a*x + y = 1", "x - y = 0"],
+                                 ["sqrt(2)*x + y = 1", "x - y = 0"], ["x**2 + y = 1", "x - y = 0"], ["x = x", "y = 1"]])
+def test_linear_system_fast_path_declines_what_it_cannot_do_exactly(eqs):
+    """Dependent or inconsistent systems, non-linear, float, irrational or symbolic coefficients, an
+    identity: solve() answers, through the general path."""
+    import sympy as sp
+
+    from tools import symbolic_math as sm
+    from tools.expr import to_sympy
+
+    x, y = sp.symbols("x y")
+    exprs = [e.lhs - e.rhs for e in (to_sympy(t, ["x", "y"], evaluate_relations=False) for t in eqs)]
+    assert sm._linear_system_solution(exprs, [x, y]) is None
+    evaluated = [e for e in (to_sympy(t, ["x", "y"]) for t in eqs) if e is not sp.true]
+    expected = sm._solutions_result(sp.solve(evaluated, [x, y], dict=True)).output
+    assert ok(operation="solve", equation=eqs, variable=["x", "y"]).output == expected
+
+
+def test_equations_read_unevaluated_only_where_the_answer_cannot_depend_on_it():
+    """Read unevaluated, Eq(x**2 + 1, 0) stays an equation; SymPy decides it False for a real x, and
+    op_solve's answers are the same either way."""
+    import sympy as sp
+
+    from tools.expr import to_sympy
+
+    x = sp.Symbol("x", real=True)
+    assert to_sympy("x**2 + 1 = 0", {"x": x}) is sp.false
+    assert isinstance(to_sympy("x**2 + 1 = 0", {"x": x}, evaluate_relations=False), sp.Eq)
+    assert to_sympy("1 < 2", evaluate_relations=False) != sp.true and to_sympy("1 < 2") is sp.true
+    assert ok(operation="solve", equation="x**2 + 1 = 0", variable="x", domain="real").output == "[]"
+    assert ok(operation="solve", equation="x**2 + 1 = 0", variable="x").output == "[-I, I]"
+    assert ok(operation="solve", equation="x**2 - 5*x + 6 = 0").output == "[2, 3]"
+    assert ok(operation="solve", equation="x = x + 1", variable="x").output == "[]"
