@@ -7,8 +7,8 @@ expressions where that is certain to give SymPy's own answer:
 
 - expansion point 0, one variable, every constant a SymPy Rational (no floats, pi, sqrt(2), symbols);
 - built from +, *, integer powers (negative ones need a non-zero constant term), rational powers of a
-  series starting at 1, and exp, sin, cos, sinh, cosh, atan of a series starting at 0, log of a series
-  starting at 1.
+  series whose constant term c > 0 has a rational power (sqrt(x + 49): c**p = 7), and exp, sin, cos,
+  tan, sinh, cosh, atan of a series starting at 0, log of a series starting at 1.
 
 Anything else (poles, log(x), other functions, other points, polynomials of lower degree than the
 order, which SymPy returns without an O term) returns None and the caller uses SymPy's `series()`.
@@ -54,9 +54,14 @@ def _reciprocal(a: Coeffs, n: int) -> Coeffs:
 
 
 def _power(a: Coeffs, p: sp.Rational, n: int) -> Coeffs:
-    """a**p for a series with a[0] == 1 (f = a**p satisfies a*f' = p*a'*f)."""
-    if a[0] != 1:
-        raise _Unsupported("rational power of a series not starting at 1")
+    """a**p for a series whose constant term c > 0 has a rational c**p (a = c*(a/c), so a**p is c**p
+    times the series of (a/c)**p, which starts at 1; f = a**p satisfies a*f' = p*a'*f)."""
+    c = a[0]
+    scale = c**p if c > 0 else None
+    if not isinstance(scale, sp.Rational):
+        raise _Unsupported("rational power of a series whose constant term has no rational power")
+    if c != 1:
+        return [scale * v for v in _power([v / c for v in a], p, n)]
     f = [sp.Integer(1)] + [sp.Integer(0)] * (n - 1)
     for k in range(1, n):
         # k*f_k = sum_{j=1..k} (p*j - (k - j)) a_j f_{k-j}
@@ -153,6 +158,9 @@ def _series(e: sp.Expr, x: sp.Symbol, n: int) -> Coeffs:
     outer = _zero_start().get(func)
     if outer is not None and len(e.args) == 1:
         return _compose(outer, _series(e.args[0], x, n), n)
+    if func is sp.tan and len(e.args) == 1:  # sin/cos: cos(g) starts at 1, so the quotient is a series
+        g = _series(e.args[0], x, n)
+        return _mul(_compose(_sin_c, g, n), _reciprocal(_compose(_cos_c, g, n), n), n)
     if func is sp.log and len(e.args) == 1:
         g = _series(e.args[0], x, n)
         if g[0] != 1:
