@@ -91,6 +91,7 @@ def test_persistent_cache_survives_a_new_process(tmp_path):
     c1 = executor.ResultCache(str(db))
     key = c1.key("symbolic_math", "factor", {"expression": "x**2 - 4"})
     c1.put(key, tools.ToolResult.success("(x - 2)*(x + 2)"))
+    c1.close()  # puts are written in batches; close (or the process's exit) writes the last one
     c2 = executor.ResultCache(str(db))
     assert c2.get(key).output == "(x - 2)*(x + 2)"
 
