@@ -822,7 +822,9 @@ _BALANCE = [
 ]
 
 
+@cache  # parsing a formula with periodictable's pyparsing grammar is ~1 ms; the reactions repeat
 def _atoms(formula: str) -> dict[str, int]:
+    """Atom counts of `formula` (shared between callers: do not modify)."""
     return {str(e): int(n) for e, n in periodictable.formula(formula).atoms.items()}
 
 
