@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 
-from stages.schema import CATEGORY_DOMAIN, DOMAINS, ToolCall, Trace, Verdict
-from stages.verify.answers import answers_equivalent, as_items, numbers_close, parse_number
-from stages.verify.results import is_status_only, is_unordered, result_matches
+from stages.schema import CATEGORY_DOMAIN, DOMAINS, LayerVerdict, ToolCall, Trace, Verdict
+from stages.verify.answers import Number, answers_equivalent, as_items, numbers_close, parse_number
+from stages.verify.results import _key, _tokens, is_status_only, is_unordered, result_matches
 
 Runner = Callable[[str, dict[str, Any]], Any]  # (tool, args) -> tools.ToolResult
 
@@ -271,11 +272,14 @@ def answer_supported(answer: str, output: str, rel_tol: float = 1e-6) -> bool:
     The tests are independent (any one suffices), so the cheap text and number ones run before
     `answers_equivalent`, whose SymPy fallback is the execute stage's main cost.
     """
-    if _stated_in_text(answer, output, rel_tol):
-        return True
+    return _stated_in_text(answer, output, rel_tol) or _equivalent_to_output(answer, output, rel_tol)
+
+
+def _equivalent_to_output(answer: str, output: str, rel_tol: float) -> bool:
+    """The tests of `answer_supported` beyond `_stated_in_text`: equivalent to the output or an item."""
     if answers_equivalent(answer, output, rel_tol):
         return True
-    items = as_items(output)
+    items = as_items.memo(output if type(output) is str else str(output))
     return bool(items) and any(answers_equivalent(answer, it, rel_tol) for it in items)
 
 
@@ -283,22 +287,29 @@ def _stated_in_text(answer: str, output: str, rel_tol: float) -> bool:
     """The cheap sufficient tests of `answer_supported`: text containment, a number among the output's
     numbers, or the same text as the output or one of its items (which `answers_equivalent` accepts
     first thing)."""
-    from stages.verify.results import _key, _tokens
-
     ka, ko = _key(answer), _key(output)
     # containment only for texts long enough not to match by accident ("2" is inside "12*x**2")
     if (len(ka) >= 4 and _contains(ko, ka)) or (len(ko) >= 3 and _contains(ka, ko)):
         return True
+    text = output if type(output) is str else str(output)
     na = parse_number(answer)
     if na is not None:
-        for tok in _tokens(output):
-            nt = parse_number(tok)
-            if nt is not None and numbers_close(na, nt, rel_tol):
+        for nt in _output_numbers(text):
+            if numbers_close(na, nt, rel_tol):
                 return True
-    if ka == ko:
-        return True
-    items = as_items(output)
-    return bool(items) and any(_key(it) == ka for it in items)
+    return ka == ko or ka in _item_keys(text)
+
+
+@lru_cache(maxsize=1 << 15)
+def _output_numbers(output: str) -> tuple[Number, ...]:
+    """The numbers among an output's number tokens, parsed once per output (not once per answer)."""
+    return tuple(n for n in map(parse_number.memo, _tokens.memo(output)) if n is not None)
+
+
+@lru_cache(maxsize=1 << 15)
+def _item_keys(output: str) -> frozenset[str]:
+    """The `_key`s of an output's items (`as_items`), computed once per output."""
+    return frozenset(map(_key, as_items.memo(output) or ()))
 
 
 def answer_layer(trace: Trace, verdict: Verdict, real_results: list[tuple[int, Any]], opts: Options) -> None:
@@ -313,10 +324,11 @@ def answer_layer(trace: Trace, verdict: Verdict, real_results: list[tuple[int, A
         reasons.append(f"wrong answer: {_clip(answer)!r} != reference {_clip(trace.reference_answer)!r}")
     outputs = [r.output for _, r in reversed(real_results) if r.ok]
     # `any` over pure tests: the cheap ones on every output first, so an answer stated verbatim in an
-    # earlier result is found before a SymPy comparison with the last one (same result, less work)
+    # earlier result is found before a SymPy comparison with the last one (same result, less work); the
+    # second pass is `answer_supported` without the cheap tests, which all failed
     if opts.answer_support != "off" and outputs and not (
             any(_stated_in_text(answer, o, opts.rel_tol) for o in outputs)
-            or any(answer_supported(answer, o, opts.rel_tol) for o in outputs)):
+            or any(_equivalent_to_output(answer, o, opts.rel_tol) for o in outputs)):
         msg = f"answer {_clip(answer)!r} not supported by any tool result (last: {_clip(outputs[0])!r})"
         if has_ref or opts.answer_support == "warn":
             reasons.append(f"warning: {msg}")
@@ -343,8 +355,26 @@ def verify_answer(trace: Trace, real: list[tuple[int, Any]], opts: Options) -> T
     assert trace.verdict is not None
     answer_layer(trace, trace.verdict, real, opts)
     # re-validate the assembled verdict (layer objects were mutated in place)
-    trace.verdict = Verdict.model_validate(trace.verdict.model_dump())
+    if not _well_typed(trace.verdict):
+        trace.verdict = Verdict.model_validate(trace.verdict.model_dump())
     return trace
+
+
+# `_well_typed` checks these fields: with any other schema it says no, and the verdict is validated
+_SCHEMA_CHECKED = (tuple(Verdict.model_fields), tuple(LayerVerdict.model_fields)) == (
+    ("format", "execution", "answer", "fixed", "tool_calls", "tool_calls_valid", "tool_results_matched"),
+    ("ok", "reasons"))
+
+
+def _well_typed(verdict: Verdict) -> bool:
+    """Every field of the verdict still has exactly its declared type, so that validating it again
+    (`Verdict.model_validate(verdict.model_dump())`, ~30 us a trace) would only copy it."""
+    return (_SCHEMA_CHECKED and type(verdict) is Verdict and type(verdict.fixed) is bool
+            and type(verdict.tool_calls) is int and type(verdict.tool_calls_valid) is int
+            and type(verdict.tool_results_matched) is int
+            and all(type(layer) is LayerVerdict and type(layer.ok) is bool and type(layer.reasons) is list
+                    and all(type(r) is str for r in layer.reasons)
+                    for layer in (verdict.format, verdict.execution, verdict.answer)))
 
 
 def verify_record(line: str | dict[str, Any], opts: Options, runner: Runner | None = None,

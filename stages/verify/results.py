@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache
 from typing import Any
 
 from stages.verify.answers import (
     _WS,
     Number,
+    _memoised_on_text,
     _parse_symbolic,
     _text_key,
     as_items,
@@ -84,8 +84,7 @@ def is_unordered(tool: str, op: Any, args: dict[str, Any] | None = None) -> bool
     return bool(kinds & UNORDERED_KINDS)
 
 
-def _key(text: str) -> str:
-    return _text_key(text if type(text) is str else str(text))
+_key = _text_key  # normalised, spaceless, lower-case text (of `str(x)` for a non-text)
 
 
 def _close(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
@@ -148,14 +147,10 @@ def values_match(claimed: Any, real: Any, *, rel_tol: float = 1e-6, abs_tol: flo
     return text_match(str(claimed), str(real), rel_tol=rel_tol, abs_tol=abs_tol, unordered=unordered)
 
 
-def _skeleton(text: str) -> tuple[str, list[float]]:
-    skel, nums = _skeleton_of(text if type(text) is str else str(text))
-    return skel, list(nums)
-
-
-@lru_cache(maxsize=1 << 15)
-def _skeleton_of(text: str) -> tuple[str, tuple[float, ...]]:
-    t = normalise_text(text)
+@_memoised_on_text(1 << 15)
+def _skeleton(text: str) -> tuple[str, tuple[float, ...]]:
+    """The text with every number replaced by `#` (no spaces, lower case), and the numbers."""
+    t = normalise_text.memo(text)
     nums = tuple(float(m.group()) for m in _NUM_TOKEN.finditer(t))
     skel = _WS.sub("", _NUM_TOKEN.sub("#", t)).lower()
     return skel, nums
@@ -197,14 +192,10 @@ def text_match(claimed: str, real: str, *, rel_tol: float = 1e-6, abs_tol: float
     return False
 
 
-def _tokens(text: str) -> list[str]:
-    return list(_tokens_of(text if type(text) is str else str(text)))
-
-
-@lru_cache(maxsize=1 << 15)
-def _tokens_of(text: str) -> tuple[str, ...]:
-    # Memoised: the answer layer scans each tool output's numbers once per answer it checks.
-    return tuple(m.group() for m in _NUM_TOKEN.finditer(normalise_text(text)))
+@_memoised_on_text(1 << 15)
+def _tokens(text: str) -> tuple[str, ...]:
+    """The number tokens of a text, in order."""
+    return tuple(m.group() for m in _NUM_TOKEN.finditer(normalise_text.memo(text)))
 
 
 def _token_number(token: str) -> Number:
