@@ -235,12 +235,9 @@ def op_prove(a: ProveArgs) -> ToolResult:
         if premises:  # only to word the answer: a short limit keeps the total time bounded
             s2 = _solver(min(a.timeout_ms, 2000))
             s2.add(*side, *premises)
-            vacuous = s2.check() == z3.unsat
-        else:
-            vacuous = False
-        if vacuous:
-            return ToolResult.success("proved (vacuously: the premises contradict each other)",
-                                      {"result": "proved", "vacuous": True})
+            if s2.check() == z3.unsat:
+                return ToolResult.success("proved (vacuously: the premises contradict each other)",
+                                          {"result": "proved", "vacuous": True})
         return ToolResult.success("proved", {"result": "proved"})
     if res == z3.sat:
         text, model = _model(s.model(), variables)
